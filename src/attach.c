@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * attach: SEQPACKET server, per-client output queues, client input.
+ */
+#include "attach.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+
+#include "diag.h"
+#include "fd_util.h"
+
+typedef struct AttachClient {
+	AttachServer *srv;
+	int fd;
+	guint in_source;
+	guint out_source;
+	GQueue out; /* GBytes, each one whole message */
+	size_t queued;
+	bool write_closed;
+	bool read_closed;
+} AttachClient;
+
+struct AttachServer {
+	AttachCallbacks cb;
+	void *user_data;
+	int listen_fd;
+	guint listen_source;
+	char *socket_path;
+	char *symlink_path;
+	GList *clients; /* newest first */
+	bool backpressure;
+	bool input_paused;
+	char *inbuf;
+};
+
+static gboolean client_readable(int fd, GIOCondition cond, gpointer data);
+static gboolean client_writable(int fd, GIOCondition cond, gpointer data);
+
+static void client_free(AttachClient *c)
+{
+	if (c->in_source)
+		g_source_remove(c->in_source);
+	if (c->out_source)
+		g_source_remove(c->out_source);
+	g_queue_clear_full(&c->out, (GDestroyNotify)g_bytes_unref);
+	closep(&c->fd);
+	g_free(c);
+}
+
+static void update_backpressure(AttachServer *srv)
+{
+	bool over = false;
+
+	for (GList *l = srv->clients; l; l = l->next) {
+		AttachClient *c = l->data;
+		if (c->queued > ATTACH_QUEUE_BOUND)
+			over = true;
+	}
+	if (over != srv->backpressure) {
+		srv->backpressure = over;
+		if (srv->cb.backpressure)
+			srv->cb.backpressure(srv->user_data, over);
+	}
+}
+
+static void client_maybe_remove(AttachClient *c)
+{
+	AttachServer *srv = c->srv;
+
+	if (!c->write_closed || !c->read_closed)
+		return;
+	srv->clients = g_list_remove(srv->clients, c);
+	client_free(c);
+	update_backpressure(srv);
+}
+
+/* Stop sending to c: the peer is gone or broken. */
+static void client_close_write(AttachClient *c)
+{
+	c->write_closed = true;
+	if (c->out_source) {
+		g_source_remove(c->out_source);
+		c->out_source = 0;
+	}
+	g_queue_clear_full(&c->out, (GDestroyNotify)g_bytes_unref);
+	c->queued = 0;
+}
+
+static void client_close_read(AttachClient *c)
+{
+	if (c->read_closed)
+		return;
+	c->read_closed = true;
+	if (c->in_source) {
+		g_source_remove(c->in_source);
+		c->in_source = 0;
+	}
+	if (c->srv->cb.on_client_eof)
+		c->srv->cb.on_client_eof(c->srv->user_data);
+}
+
+/* Send queued messages until the queue is empty or the socket is full.  Returns false if c is broken. */
+static bool client_flush(AttachClient *c)
+{
+	while (!g_queue_is_empty(&c->out)) {
+		GBytes *msg = g_queue_peek_head(&c->out);
+		gsize len;
+		const void *p = g_bytes_get_data(msg, &len);
+		ssize_t n = send(c->fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == ENOBUFS)
+				return true;
+			diag_debug_errno(errno, "Dropping attach client");
+			return false;
+		}
+		g_queue_pop_head(&c->out);
+		c->queued -= len;
+		g_bytes_unref(msg);
+	}
+	return true;
+}
+
+static void client_schedule(AttachClient *c)
+{
+	bool want = !g_queue_is_empty(&c->out);
+
+	if (want && c->out_source == 0)
+		c->out_source = g_unix_fd_add(c->fd, G_IO_OUT, client_writable, c);
+	else if (!want && c->out_source) {
+		g_source_remove(c->out_source);
+		c->out_source = 0;
+	}
+}
+
+static gboolean client_writable(int fd, GIOCondition cond, gpointer data)
+{
+	AttachClient *c = data;
+	AttachServer *srv = c->srv;
+
+	if (!client_flush(c)) {
+		c->out_source = 0;
+		client_close_write(c);
+		client_maybe_remove(c);
+		update_backpressure(srv);
+		return G_SOURCE_REMOVE;
+	}
+	if (g_queue_is_empty(&c->out)) {
+		c->out_source = 0;
+		update_backpressure(srv);
+		return G_SOURCE_REMOVE;
+	}
+	update_backpressure(srv);
+	return G_SOURCE_CONTINUE;
+}
+
+static void client_watch_input(AttachClient *c)
+{
+	if (!c->read_closed && c->in_source == 0 && !c->srv->input_paused)
+		c->in_source = g_unix_fd_add(c->fd, G_IO_IN | G_IO_HUP | G_IO_ERR, client_readable, c);
+}
+
+static gboolean client_readable(int fd, GIOCondition cond, gpointer data)
+{
+	AttachClient *c = data;
+	AttachServer *srv = c->srv;
+	ssize_t n;
+
+	do
+		n = recv(fd, srv->inbuf, ATTACH_INPUT_SIZE, MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EAGAIN)
+		return G_SOURCE_CONTINUE;
+	if (n <= 0) {
+		c->in_source = 0;
+		client_close_read(c);
+		client_maybe_remove(c);
+		return G_SOURCE_REMOVE;
+	}
+	if (srv->cb.on_input && !srv->cb.on_input(srv->user_data, srv->inbuf, (size_t)n)) {
+		srv->input_paused = true;
+		for (GList *l = srv->clients; l; l = l->next) {
+			AttachClient *o = l->data;
+			if (o->in_source && o != c) {
+				g_source_remove(o->in_source);
+				o->in_source = 0;
+			}
+		}
+		c->in_source = 0;
+		return G_SOURCE_REMOVE;
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+void attach_server_resume_input(AttachServer *srv)
+{
+	srv->input_paused = false;
+	for (GList *l = srv->clients; l; l = l->next)
+		client_watch_input(l->data);
+}
+
+static gboolean listener_ready(int fd, GIOCondition cond, gpointer data)
+{
+	AttachServer *srv = data;
+
+	for (;;) {
+		int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (cfd < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				diag_warn_errno(errno, "Failed to accept an attach client, ignoring");
+			break;
+		}
+		AttachClient *c = g_new0(AttachClient, 1);
+		c->srv = srv;
+		c->fd = cfd;
+		g_queue_init(&c->out);
+		srv->clients = g_list_prepend(srv->clients, c);
+		client_watch_input(c);
+		diag_debug("Accepted attach client on fd %d", cfd);
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static int bind_in_dir(int sock, const char *dir)
+{
+	cleanup_close int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+
+	if (dfd < 0)
+		return -errno;
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/attach", dfd);
+	(void)unlink(addr.sun_path); /* an old socket from an earlier run */
+	if (bind(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		return -errno;
+	if (chmod(addr.sun_path, 0700) < 0)
+		return -errno;
+	return 0;
+}
+
+static bool make_symlink(AttachServer *srv, const AttachConfig *cfg, GError **error)
+{
+	g_autofree char *link = g_build_filename(cfg->socket_dir, cfg->cuuid, NULL);
+
+	/* A link of exactly sizeof(sun_path)-1 characters loses its last one (§6.1). */
+	if (strlen(link) == sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
+		link[strlen(link) - 1] = '\0';
+	(void)unlink(link);
+	if (symlink(cfg->bundle, link) < 0) {
+		g_set_error(error, VIGIL_ERROR, VIGIL_ERROR_FAILED, "Failed to create symlink for attach socket '%s': %s",
+			    link, g_strerror(errno));
+		return false;
+	}
+	srv->symlink_path = g_steal_pointer(&link);
+	return true;
+}
+
+AttachServer *attach_server_new(const AttachConfig *cfg, const AttachCallbacks *cb, void *user_data,
+				GError **error)
+{
+	g_autoptr(AttachServer) srv = g_new0(AttachServer, 1);
+	int r;
+
+	srv->cb = *cb;
+	srv->user_data = user_data;
+	srv->listen_fd = -1;
+	srv->inbuf = g_malloc(ATTACH_INPUT_SIZE);
+	if (cfg->socket_dir && !make_symlink(srv, cfg, error))
+		return NULL;
+	srv->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (srv->listen_fd < 0) {
+		g_set_error(error, VIGIL_ERROR, VIGIL_ERROR_FAILED, "Failed to create attach socket: %s",
+			    g_strerror(errno));
+		return NULL;
+	}
+	srv->socket_path = g_build_filename(cfg->bundle, "attach", NULL);
+	r = bind_in_dir(srv->listen_fd, cfg->bundle);
+	if (r < 0 || listen(srv->listen_fd, 10) < 0) {
+		g_set_error(error, VIGIL_ERROR, VIGIL_ERROR_FAILED, "Failed to listen on attach socket '%s': %s",
+			    srv->socket_path, g_strerror(r < 0 ? -r : errno));
+		return NULL;
+	}
+	srv->listen_source = g_unix_fd_add(srv->listen_fd, G_IO_IN, listener_ready, srv);
+	return g_steal_pointer(&srv);
+}
+
+void attach_server_close_clients(AttachServer *srv)
+{
+	if (srv == NULL)
+		return;
+	g_list_free_full(g_steal_pointer(&srv->clients), (GDestroyNotify)client_free);
+	if (srv->listen_source) {
+		g_source_remove(srv->listen_source);
+		srv->listen_source = 0;
+	}
+	closep(&srv->listen_fd);
+}
+
+void attach_server_free(AttachServer *srv)
+{
+	if (srv == NULL)
+		return;
+	attach_server_close_clients(srv);
+	if (srv->socket_path)
+		(void)unlink(srv->socket_path);
+	if (srv->symlink_path)
+		(void)unlink(srv->symlink_path);
+	g_free(srv->socket_path);
+	g_free(srv->symlink_path);
+	g_free(srv->inbuf);
+	g_free(srv);
+}
+
+void attach_server_broadcast(AttachServer *srv, LogStream stream, const char *data, size_t len)
+{
+	char id = stream == LOG_STREAM_STDOUT ? 2 : 3;
+
+	for (size_t off = 0; off < len; off += ATTACH_MAX_PAYLOAD) {
+		size_t n = MIN(len - off, (size_t)ATTACH_MAX_PAYLOAD);
+		GBytes *msg = NULL;
+		for (GList *l = srv->clients; l; l = l->next) {
+			AttachClient *c = l->data;
+			if (c->write_closed)
+				continue;
+			if (msg == NULL) {
+				char *buf = g_malloc(n + 1);
+				buf[0] = id;
+				memcpy(buf + 1, data + off, n);
+				msg = g_bytes_new_take(buf, n + 1);
+			}
+			g_queue_push_tail(&c->out, g_bytes_ref(msg));
+			c->queued += n + 1;
+		}
+		if (msg)
+			g_bytes_unref(msg);
+	}
+	for (GList *l = srv->clients; l;) {
+		AttachClient *c = l->data;
+		l = l->next;
+		if (c->write_closed)
+			continue;
+		if (!client_flush(c)) {
+			client_close_write(c);
+			client_maybe_remove(c);
+			continue;
+		}
+		client_schedule(c);
+	}
+	update_backpressure(srv);
+}
+
+void attach_server_flush(AttachServer *srv, int timeout_ms)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+
+	for (GList *l = srv ? srv->clients : NULL; l; l = l->next) {
+		AttachClient *c = l->data;
+		while (!c->write_closed && !g_queue_is_empty(&c->out)) {
+			gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+			struct pollfd pfd = {.fd = c->fd, .events = POLLOUT};
+			if (left <= 0 || poll(&pfd, 1, (int)left) <= 0 || !client_flush(c))
+				break;
+		}
+	}
+}
+
+unsigned attach_server_client_count(const AttachServer *srv)
+{
+	return g_list_length(srv->clients);
+}

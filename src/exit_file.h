@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * exit_file: what happens when the container has ended (interface.md §9): the wait-status mapping,
+ * the exit files, and the --exit-command.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include <glib.h>
+
+/* Map a waitpid() status to the exit code engines expect: the code, or 128 + signal.  Pure. */
+int exit_status_from_wait(int wstatus);
+
+/* Atomically write "<dir>/<name>" containing status in decimal, no newline, mode 0644. */
+gboolean exit_file_write(const char *dir, const char *name, int status, GError **error);
+
+typedef struct ExitCommand {
+	const char *path;
+	char *const *args; /* argv[1..], may be NULL */
+	int delay;	   /* seconds before exec */
+	const char *oom_score_adj; /* value to restore in the child, or NULL */
+} ExitCommand;
+
+/*
+ * Run the exit command without a shell and wait for it and every other child.  The child gets a clean
+ * signal mask, default dispositions, and its oom_score_adj restored.  Returns the command's exit status
+ * (0..255; 1 when exec failed) or -errno if it could not be started.
+ */
+int exit_command_run(const ExitCommand *cmd);

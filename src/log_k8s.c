@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * log_k8s: record formatting and the k8s-file writer.
+ */
+#include "log_k8s.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "fd_util.h"
+
+#define K8S_BATCH_SIZE (256 * 1024)
+#define K8S_FILE_MODE  0640
+
+struct K8sLog {
+	char *path;
+	int fd;
+	int64_t size_max;
+	int64_t global_size_max;
+	bool rotate;
+	int max_files;
+	int64_t file_bytes;  /* bytes in the current file (starts at its size) */
+	int64_t total_bytes; /* bytes written over the monitor's life */
+	bool global_full;
+	bool write_failed; /* a write error was reported; quiet until one succeeds */
+	/* One timestamp per chunk; the date-and-zone part is cached per second. */
+	time_t ts_sec;
+	char ts[K8S_TS_LEN];
+	char *batch;
+	size_t batch_len;
+};
+
+static void put2(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10 % 10);
+	p[1] = (char)('0' + v % 10);
+}
+
+void k8s_log_format_timestamp(char out[K8S_TS_LEN], long nsec, const struct tm *local)
+{
+	int year = local->tm_year + 1900;
+	long off = local->tm_gmtoff;
+	char sign = off < 0 ? '-' : '+';
+
+	if (off < 0)
+		off = -off;
+	out[0] = (char)('0' + year / 1000 % 10);
+	out[1] = (char)('0' + year / 100 % 10);
+	put2(out + 2, year % 100);
+	out[4] = '-';
+	put2(out + 5, local->tm_mon + 1);
+	out[7] = '-';
+	put2(out + 8, local->tm_mday);
+	out[10] = 'T';
+	put2(out + 11, local->tm_hour);
+	out[13] = ':';
+	put2(out + 14, local->tm_min);
+	out[16] = ':';
+	put2(out + 17, local->tm_sec);
+	out[19] = '.';
+	for (int i = 28; i >= 20; i--) {
+		out[i] = (char)('0' + nsec % 10);
+		nsec /= 10;
+	}
+	out[29] = sign;
+	put2(out + 30, (int)(off / 3600));
+	out[32] = ':';
+	put2(out + 33, (int)(off / 60 % 60));
+}
+
+size_t k8s_log_next_record(const char *data, size_t len, bool *ret_partial)
+{
+	size_t scan = len < K8S_MAX_CONTENT ? len : K8S_MAX_CONTENT;
+	const char *nl = memchr(data, '\n', scan);
+
+	if (nl != NULL) {
+		*ret_partial = false;
+		return (size_t)(nl - data) + 1;
+	}
+	*ret_partial = true;
+	return scan;
+}
+
+size_t k8s_log_format_record(char *out, const char ts[K8S_TS_LEN], LogStream stream, bool partial,
+			     const char *content, size_t len)
+{
+	char *p = out;
+
+	memcpy(p, ts, K8S_TS_LEN);
+	p += K8S_TS_LEN;
+	memcpy(p, stream == LOG_STREAM_STDOUT ? " stdout " : " stderr ", 8);
+	p += 8;
+	*p++ = partial ? 'P' : 'F';
+	*p++ = ' ';
+	memcpy(p, content, len);
+	p += len;
+	if (partial)
+		*p++ = '\n';
+	return (size_t)(p - out);
+}
+
+static int k8s_open_fd(const char *path, int extra_flags)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | extra_flags, K8S_FILE_MODE);
+	return fd < 0 ? -errno : fd;
+}
+
+K8sLog *k8s_log_open(const K8sLogConfig *cfg, GError **error)
+{
+	g_autoptr(K8sLog) log = g_new0(K8sLog, 1);
+	struct stat st;
+
+	log->fd = k8s_open_fd(cfg->path, 0);
+	if (log->fd < 0) {
+		g_set_error(error, VIGIL_ERROR, VIGIL_ERROR_FAILED, "Failed to open log file %s", g_strerror(-log->fd));
+		return NULL;
+	}
+	log->path = g_strdup(cfg->path);
+	log->size_max = cfg->size_max;
+	log->global_size_max = cfg->global_size_max;
+	log->rotate = cfg->rotate;
+	log->max_files = cfg->max_files;
+	log->ts_sec = (time_t)-1;
+	if (fstat(log->fd, &st) == 0)
+		log->file_bytes = st.st_size;
+	log->batch = g_malloc(K8S_BATCH_SIZE);
+	return g_steal_pointer(&log);
+}
+
+void k8s_log_free(K8sLog *log)
+{
+	if (log == NULL)
+		return;
+	closep(&log->fd);
+	g_free(log->path);
+	g_free(log->batch);
+	g_free(log);
+}
+
+int64_t k8s_log_file_bytes(const K8sLog *log)
+{
+	return log->file_bytes;
+}
+
+static void k8s_flush(K8sLog *log)
+{
+	if (log->batch_len == 0)
+		return;
+	int r = log->fd >= 0 ? write_all(log->fd, log->batch, log->batch_len) : -EBADF;
+	if (r < 0 && !log->write_failed) {
+		diag_warn_errno(r, "Failed to write to log file '%s', dropping %zu bytes", log->path, log->batch_len);
+		log->write_failed = true;
+	} else if (r >= 0) {
+		log->write_failed = false;
+	}
+	log->batch_len = 0;
+}
+
+static int k8s_truncate(K8sLog *log)
+{
+	g_autofree char *tmp = g_strconcat(log->path, ".tmp", NULL);
+	cleanup_close int fd = k8s_open_fd(tmp, O_TRUNC);
+
+	if (fd < 0)
+		return fd;
+	if (rename(tmp, log->path) < 0) {
+		int r = -errno;
+		(void)unlink(tmp);
+		return r;
+	}
+	closep(&log->fd);
+	log->fd = fd_take(&fd);
+	return 0;
+}
+
+static int k8s_rotate(K8sLog *log)
+{
+	g_autofree char *fresh = g_strconcat(log->path, ".new", NULL);
+	cleanup_close int fd = -1;
+
+	(void)unlink(fresh); /* a leftover from a crash */
+	fd = k8s_open_fd(fresh, O_EXCL);
+	if (fd < 0)
+		return fd;
+	for (int i = log->max_files; i >= 2; i--) {
+		g_autofree char *from = g_strdup_printf("%s.%d", log->path, i - 1);
+		g_autofree char *to = g_strdup_printf("%s.%d", log->path, i);
+		if (rename(from, to) < 0 && errno != ENOENT)
+			diag_warn_errno(errno, "Failed to rename '%s' to '%s', ignoring", from, to);
+	}
+	g_autofree char *first = g_strconcat(log->path, ".1", NULL);
+	if (rename(log->path, first) < 0 && errno != ENOENT)
+		goto fail;
+	if (rename(fresh, log->path) < 0)
+		goto fail;
+	closep(&log->fd);
+	log->fd = fd_take(&fd);
+	return 0;
+fail:;
+	int r = -errno;
+	(void)unlink(fresh);
+	return r;
+}
+
+void k8s_log_reopen(K8sLog *log)
+{
+	k8s_flush(log);
+	int r = log->rotate ? k8s_rotate(log) : k8s_truncate(log);
+	if (r < 0) {
+		diag_warn_errno(r, "Failed to %s log file '%s', keeping the old one", log->rotate ? "rotate" : "reopen",
+				log->path);
+		return;
+	}
+	log->file_bytes = 0;
+}
+
+static void k8s_update_timestamp(K8sLog *log, const struct timespec *now)
+{
+	struct tm local;
+
+	if (now->tv_sec != log->ts_sec) {
+		if (localtime_r(&now->tv_sec, &local) == NULL) {
+			memset(&local, 0, sizeof(local));
+			local.tm_year = 70;
+			local.tm_mday = 1;
+		}
+		k8s_log_format_timestamp(log->ts, now->tv_nsec, &local);
+		log->ts_sec = now->tv_sec;
+		return;
+	}
+	long nsec = now->tv_nsec;
+	for (int i = 28; i >= 20; i--) {
+		log->ts[i] = (char)('0' + nsec % 10);
+		nsec /= 10;
+	}
+}
+
+void k8s_log_write(K8sLog *log, LogStream stream, const struct timespec *now, const char *data, size_t len)
+{
+	if (log->global_full || len == 0)
+		return;
+	k8s_update_timestamp(log, now);
+	while (len > 0) {
+		bool partial;
+		size_t n = k8s_log_next_record(data, len, &partial);
+		int64_t rec = (int64_t)(K8S_RECORD_OVERHEAD + n + (partial ? 1 : 0));
+
+		if (log->global_size_max > 0 && log->total_bytes >= log->global_size_max) {
+			log->global_full = true;
+			break;
+		}
+		if (log->size_max > 0 && log->file_bytes + rec > log->size_max)
+			k8s_log_reopen(log);
+		if (log->batch_len + (size_t)rec > K8S_BATCH_SIZE)
+			k8s_flush(log);
+		log->batch_len += k8s_log_format_record(log->batch + log->batch_len, log->ts, stream, partial, data, n);
+		log->file_bytes += rec;
+		log->total_bytes += rec;
+		data += n;
+		len -= n;
+	}
+	k8s_flush(log);
+}
+
+void k8s_log_finish(K8sLog *log, bool sync)
+{
+	k8s_flush(log);
+	if (sync && log->fd >= 0 && fsync(log->fd) < 0)
+		diag_warn_errno(errno, "Failed to sync log file '%s'", log->path);
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * log_k8s: the CRI "k8s-file" log format (interface.md §8.2).
+ *
+ * Pure part: timestamp and record formatting, and the rule that splits a chunk into records of at most
+ * K8S_MAX_CONTENT content bytes.  Writer part: one O_APPEND fd, records of one read batched into one
+ * write, --log-size-max truncation or rotation, --log-global-size-max, reopen, final fsync.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <glib.h>
+
+#include "log_sink.h"
+
+#define K8S_TS_LEN	      35   /* 2026-11-23T04:54:06.917765952+00:00 */
+#define K8S_MAX_CONTENT	      8192 /* content bytes per record */
+#define K8S_RECORD_OVERHEAD   45   /* timestamp, stream, tag, three spaces, final newline */
+#define K8S_RECORD_MAX	      (K8S_RECORD_OVERHEAD + K8S_MAX_CONTENT + 1)
+
+/*
+ * Format ts (whose broken-down local time is *local, offset from UTC in local->tm_gmtoff) as
+ * YYYY-MM-DDTHH:MM:SS.nnnnnnnnn+HH:MM into out (K8S_TS_LEN bytes, no NUL).  Pure.
+ */
+void k8s_log_format_timestamp(char out[K8S_TS_LEN], long nsec, const struct tm *local);
+
+/*
+ * Length of the next record's content at data[0..len): up to and including the first newline if that
+ * fits in K8S_MAX_CONTENT bytes (*ret_partial = false), else the longest run up to K8S_MAX_CONTENT
+ * bytes without one (*ret_partial = true).  len must be > 0.  Pure.
+ */
+size_t k8s_log_next_record(const char *data, size_t len, bool *ret_partial);
+
+/* Write one record to out (room for K8S_RECORD_OVERHEAD + len + 1 bytes); returns its length.  Pure. */
+size_t k8s_log_format_record(char *out, const char ts[K8S_TS_LEN], LogStream stream, bool partial,
+			     const char *content, size_t len);
+
+typedef struct K8sLogConfig {
+	const char *path;
+	int64_t size_max;	 /* <= 0: unlimited */
+	int64_t global_size_max; /* <= 0: unlimited */
+	bool rotate;
+	int max_files;
+} K8sLogConfig;
+
+/* Open (create 0640) the log at cfg->path.  Counters start at the existing size.  NULL + error on failure. */
+K8sLog *k8s_log_open(const K8sLogConfig *cfg, GError **error);
+void k8s_log_free(K8sLog *log);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(K8sLog, k8s_log_free)
+
+/* Log one chunk read at *now.  Errors are reported once per kind and never stop the monitor. */
+void k8s_log_write(K8sLog *log, LogStream stream, const struct timespec *now, const char *data, size_t len);
+/* Start a fresh file at the path (truncate, or rotate with --log-rotate); counters reset. */
+void k8s_log_reopen(K8sLog *log);
+/* fsync when sync is true. */
+void k8s_log_finish(K8sLog *log, bool sync);
+/* Bytes accepted into the log so far (this file, lifetime). */
+int64_t k8s_log_file_bytes(const K8sLog *log);

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * log_sink: the -l/--log-path driver syntax (interface.md §8.1) and the dispatch of container
+ * output to every enabled driver.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <glib.h>
+
+typedef enum {
+	LOG_STREAM_STDOUT = 0,
+	LOG_STREAM_STDERR = 1,
+	_LOG_STREAM_MAX,
+} LogStream;
+
+typedef struct LogConfig {
+	char *k8s_path; /* last k8s-file path, or NULL */
+	bool journald;
+	bool passthrough;
+} LogConfig;
+
+/* Parse every -l value in order (pure).  FALSE with an OPTIONS_ERROR_FATAL message on bad syntax. */
+gboolean log_config_parse(LogConfig *cfg, const char *const *values, GError **error);
+void log_config_clear(LogConfig *cfg);
+
+typedef struct K8sLog K8sLog;
+
+typedef struct LogSinks {
+	K8sLog *k8s; /* owned, or NULL */
+} LogSinks;
+
+/* Hand one chunk read from the container to every driver.  now: the chunk's read time. */
+void log_sinks_write(LogSinks *sinks, LogStream stream, const struct timespec *now, const char *data, size_t len);
+/* End of the run: flush partial state and fsync unless no_sync. */
+void log_sinks_finish(LogSinks *sinks, bool sync);
+/* ctl type 2 (§8.6). */
+void log_sinks_reopen(LogSinks *sinks);
+void log_sinks_clear(LogSinks *sinks);

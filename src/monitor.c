@@ -1,0 +1,683 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * monitor: lifecycle of one container or exec session (interface.md §3, §4, §9).
+ */
+#include "monitor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+
+#include "attach.h"
+#include "ctl_fifo.h"
+#include "diag.h"
+#include "exit_file.h"
+#include "fd_util.h"
+#include "fs_util.h"
+#include "log_k8s.h"
+#include "runtime.h"
+#include "signals.h"
+#include "stdio_relay.h"
+#include "sync_msg.h"
+
+#define RUNTIME_MSG_MAX 8191
+
+typedef struct CachedChild {
+	pid_t pid;
+	int wstatus;
+} CachedChild;
+
+struct Monitor {
+	const Options *opts;
+	GArray *inherited_fds;
+	char *oom_score_adj; /* the value found at start, restored in children */
+	char *container_pidfile;
+	int start_fd;
+	int sync_fd;
+	int attach_pipe_fd;
+	int devnull_fd;
+	int stdin_w; /* container stdin, ours to write */
+	LogSinks sinks;
+	Signals *signals;
+	StdioRelay *relay;
+	AttachServer *attach;
+	CtlFifos *ctl;
+	GByteArray *stdin_pending;
+	guint stdin_source;
+	bool stdin_close_pending;
+	pid_t runtime_pid;
+	pid_t container_pid;
+	bool runtime_done;
+	int runtime_wstatus;
+	bool container_done;
+	int container_wstatus;
+	bool container_gone; /* not our child and no longer exists: status 0 (§3.5) */
+	GArray *unknown_children;
+	guint timeout_source;
+	bool timed_out;
+	bool exit_command_armed;
+	GError *error;
+};
+
+Monitor *monitor_new(const Options *opts, GArray *inherited_fds)
+{
+	Monitor *mon = g_new0(Monitor, 1);
+
+	mon->opts = opts;
+	mon->inherited_fds = inherited_fds;
+	mon->start_fd = mon->sync_fd = mon->attach_pipe_fd = mon->devnull_fd = mon->stdin_w = -1;
+	mon->unknown_children = g_array_new(FALSE, FALSE, sizeof(CachedChild));
+	mon->stdin_pending = g_byte_array_new();
+	return mon;
+}
+
+void monitor_free(Monitor *mon)
+{
+	if (mon == NULL)
+		return;
+	if (mon->timeout_source)
+		g_source_remove(mon->timeout_source);
+	if (mon->stdin_source)
+		g_source_remove(mon->stdin_source);
+	g_clear_pointer(&mon->attach, attach_server_free);
+	g_clear_pointer(&mon->ctl, ctl_fifos_free);
+	g_clear_pointer(&mon->relay, stdio_relay_free);
+	g_clear_pointer(&mon->signals, signals_free);
+	log_sinks_clear(&mon->sinks);
+	closep(&mon->start_fd);
+	closep(&mon->sync_fd);
+	closep(&mon->attach_pipe_fd);
+	closep(&mon->devnull_fd);
+	closep(&mon->stdin_w);
+	g_array_unref(mon->unknown_children);
+	g_byte_array_unref(mon->stdin_pending);
+	if (mon->inherited_fds)
+		g_array_unref(mon->inherited_fds);
+	g_free(mon->oom_score_adj);
+	g_free(mon->container_pidfile);
+	g_clear_error(&mon->error);
+	g_free(mon);
+}
+
+/* ---- before daemonizing ---------------------------------------------------------------------- */
+
+static void monitor_lower_oom_score(Monitor *mon)
+{
+	g_autofree char *old = NULL;
+	int r = read_small_file("/proc/self/oom_score_adj", 32, &old);
+
+	if (r >= 0)
+		mon->oom_score_adj = g_strdup(g_strstrip(old));
+	cleanup_close int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "-1000", 5) < 0)
+		diag_debug_errno(errno, "failed to write to /proc/self/oom_score_adj");
+}
+
+static gboolean env_fd(const char *name, int *ret_fd, GError **error)
+{
+	const char *v = getenv(name);
+	int fd;
+
+	*ret_fd = -1;
+	if (v == NULL)
+		return TRUE;
+	fd = fd_parse(v);
+	if (fd < 0) {
+		g_set_error(error, VIGIL_ERROR, VIGIL_ERROR_INVALID, "unable to parse %s", name);
+		return FALSE;
+	}
+	if (fd == 0) /* conmon treats fd 0 as "not set" */
+		return TRUE;
+	(void)fd_set_cloexec(fd, true);
+	*ret_fd = fd;
+	return TRUE;
+}
+
+gboolean monitor_prepare(Monitor *mon, GError **error)
+{
+	const Options *opts = mon->opts;
+	char buf[8192];
+	ssize_t n;
+
+	if (opts->log.k8s_path) {
+		K8sLogConfig cfg = {
+			.path = opts->log.k8s_path,
+			.size_max = opts->log_size_max,
+			.global_size_max = opts->log_global_size_max,
+			.rotate = opts->log_rotate,
+			.max_files = opts->log_max_files,
+		};
+		mon->sinks.k8s = k8s_log_open(&cfg, error);
+		if (mon->sinks.k8s == NULL)
+			return FALSE;
+	}
+	monitor_lower_oom_score(mon);
+	signals_early_setup();
+	if (!env_fd("_OCI_STARTPIPE", &mon->start_fd, error))
+		return FALSE;
+	if (mon->start_fd >= 0) {
+		do
+			n = read(mon->start_fd, buf, sizeof(buf));
+		while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			g_set_error(error, VIGIL_ERROR, VIGIL_ERROR_FAILED, "start-pipe read failed: %s", g_strerror(errno));
+			return FALSE;
+		}
+		if (!opts->exec_attach)
+			closep(&mon->start_fd);
+	}
+	mon->devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (mon->devnull_fd < 0) {
+		g_set_error(error, VIGIL_ERROR, VIGIL_ERROR_FAILED, "Failed to open /dev/null: %s", g_strerror(errno));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* ---- sync pipe -------------------------------------------------------------------------------- */
+
+static void monitor_sync_send(Monitor *mon, int fd_kind, int value, const char *msg, size_t len)
+{
+	int *fd = fd_kind ? &mon->attach_pipe_fd : &mon->sync_fd;
+	const char *key = fd_kind ? "data" : sync_msg_key(mon->opts->api_version, mon->opts->exec);
+	size_t out_len;
+
+	if (*fd < 0)
+		return;
+	g_autofree char *rec = sync_msg_build(key, value, msg, len, &out_len);
+	int r = write_all(*fd, rec, out_len);
+	if (r == -EPIPE)
+		closep(fd); /* the engine went away: nothing to tell */
+	else if (r < 0)
+		diag_warn_errno(r, "Unable to send a message to the parent");
+}
+
+/* ---- children, signals ------------------------------------------------------------------------ */
+
+static void on_child_exited(void *data, pid_t pid, int wstatus)
+{
+	Monitor *mon = data;
+
+	if (pid == mon->runtime_pid && !mon->runtime_done) {
+		mon->runtime_done = true;
+		mon->runtime_wstatus = wstatus;
+		diag_debug("runtime %d exited with status %d", pid, exit_status_from_wait(wstatus));
+	} else if (mon->container_pid > 0 && pid == mon->container_pid) {
+		mon->container_done = true;
+		mon->container_wstatus = wstatus;
+		diag_debug("container %d exited with status %d", pid, exit_status_from_wait(wstatus));
+	} else if (mon->container_pid == 0) {
+		CachedChild c = {pid, wstatus};
+		g_array_append_val(mon->unknown_children, c);
+	}
+}
+
+static gboolean recheck_container(gpointer data)
+{
+	Monitor *mon = data;
+	signals_reap(mon->signals);
+	return G_SOURCE_REMOVE;
+}
+
+static void on_no_children(void *data)
+{
+	Monitor *mon = data;
+
+	if (mon->container_pid <= 0 || mon->container_done)
+		return;
+	/* Alive but not our child (some systemd setups, §3.5): look again later. */
+	if (kill(mon->container_pid, 0) == 0) {
+		g_timeout_add(1000, recheck_container, mon);
+		return;
+	}
+	mon->container_done = true;
+	mon->container_gone = true;
+}
+
+static void on_forward(void *data, int signo)
+{
+	Monitor *mon = data;
+
+	diag_info("Forwarding signal %d", signo);
+	if (mon->container_pid > 0 && kill(mon->container_pid, signo) == 0)
+		return;
+	if (mon->runtime_pid > 0 && !mon->runtime_done) {
+		if (kill(mon->runtime_pid, signo) == 0)
+			return;
+		if (errno == ESRCH && mon->container_pid > 0 && kill(mon->container_pid, signo) == 0)
+			return;
+	}
+	signals_reap(mon->signals);
+}
+
+/* ---- container output and input --------------------------------------------------------------- */
+
+static void on_output(void *data, LogStream stream, const struct timespec *now, const char *buf, size_t len)
+{
+	Monitor *mon = data;
+
+	log_sinks_write(&mon->sinks, stream, now, buf, len);
+	if (mon->attach)
+		attach_server_broadcast(mon->attach, stream, buf, len);
+}
+
+static void on_backpressure(void *data, bool on)
+{
+	Monitor *mon = data;
+	if (mon->relay)
+		stdio_relay_set_paused(mon->relay, on);
+}
+
+static void stdin_close(Monitor *mon)
+{
+	if (mon->stdin_source) {
+		g_source_remove(mon->stdin_source);
+		mon->stdin_source = 0;
+	}
+	g_byte_array_set_size(mon->stdin_pending, 0);
+	closep(&mon->stdin_w);
+}
+
+/* Write what is pending; true when nothing is left (or stdin is gone). */
+static bool stdin_flush(Monitor *mon)
+{
+	GByteArray *p = mon->stdin_pending;
+
+	while (p->len > 0 && mon->stdin_w >= 0) {
+		ssize_t n = write(mon->stdin_w, p->data, p->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return false;
+		if (n < 0) {
+			diag_debug_errno(errno, "Container stdin is closed, dropping input");
+			stdin_close(mon);
+			break;
+		}
+		g_byte_array_remove_range(p, 0, (guint)n);
+	}
+	g_byte_array_set_size(p, 0);
+	if (mon->stdin_close_pending)
+		stdin_close(mon);
+	return true;
+}
+
+static gboolean stdin_writable(int fd, GIOCondition cond, gpointer data)
+{
+	Monitor *mon = data;
+
+	if (!stdin_flush(mon))
+		return G_SOURCE_CONTINUE;
+	mon->stdin_source = 0;
+	if (mon->attach)
+		attach_server_resume_input(mon->attach);
+	return G_SOURCE_REMOVE;
+}
+
+static bool on_input(void *data, const char *buf, size_t len)
+{
+	Monitor *mon = data;
+
+	if (mon->stdin_w < 0) {
+		/* No stdin at all: read once, then leave the client unread (§5.3).  Closed stdin: drop. */
+		return mon->opts->stdin_open || mon->opts->terminal;
+	}
+	g_byte_array_append(mon->stdin_pending, (const guint8 *)buf, (guint)len);
+	if (stdin_flush(mon))
+		return true;
+	/* The container is not reading: hold every client until it does (no loss, no spin). */
+	if (mon->stdin_source == 0)
+		mon->stdin_source = g_unix_fd_add(mon->stdin_w, G_IO_OUT | G_IO_ERR, stdin_writable, mon);
+	return false;
+}
+
+static void on_client_eof(void *data)
+{
+	Monitor *mon = data;
+
+	if (!mon->opts->stdin_open || mon->opts->leave_stdin_open || mon->stdin_w < 0)
+		return;
+	mon->stdin_close_pending = true;
+	if (mon->stdin_pending->len == 0)
+		stdin_close(mon);
+}
+
+static void on_reopen(void *data)
+{
+	Monitor *mon = data;
+	log_sinks_reopen(&mon->sinks);
+}
+
+static void on_resize(void *data, int rows, int cols)
+{
+	diag_warn("Cannot resize to %dx%d: the container has no terminal", rows, cols);
+}
+
+/* ---- the run ---------------------------------------------------------------------------------- */
+
+static gboolean on_timeout(gpointer data)
+{
+	Monitor *mon = data;
+
+	mon->timeout_source = 0;
+	if (!mon->container_done)
+		mon->timed_out = true;
+	return G_SOURCE_REMOVE;
+}
+
+static void iterate_until(Monitor *mon, bool (*done)(const Monitor *mon))
+{
+	while (!done(mon) && mon->error == NULL)
+		g_main_context_iteration(NULL, TRUE);
+}
+
+static bool runtime_finished(const Monitor *mon)
+{
+	return mon->runtime_done;
+}
+
+static bool container_finished(const Monitor *mon)
+{
+	if (mon->timed_out)
+		return true;
+	if (!mon->container_done)
+		return false;
+	/* exec with a terminal: wait for the runtime too (§3.5) */
+	if (mon->opts->exec && mon->opts->terminal && mon->opts->api_version && !mon->runtime_done)
+		return false;
+	return true;
+}
+
+static gboolean make_pipe(int fds[2], GError **error)
+{
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		g_set_error(error, VIGIL_ERROR, VIGIL_ERROR_FAILED, "Failed to create a pipe: %s", g_strerror(errno));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* §3.1 steps 10-12: the daemon's own fds and session. */
+static gboolean monitor_setup_process(Monitor *mon, GError **error)
+{
+	const Options *opts = mon->opts;
+
+	if (!env_fd("_OCI_SYNCPIPE", &mon->sync_fd, error))
+		return FALSE;
+	if (opts->exec_attach) {
+		if (!env_fd("_OCI_ATTACHPIPE", &mon->attach_pipe_fd, error))
+			return FALSE;
+		if (mon->attach_pipe_fd < 0) {
+			g_set_error(error, VIGIL_ERROR, VIGIL_ERROR_INVALID,
+				    "--attach specified but _OCI_ATTACHPIPE was not");
+			return FALSE;
+		}
+	}
+	if (!opts->log.passthrough)
+		for (int fd = 0; fd <= 2; fd++)
+			(void)dup2(mon->devnull_fd, fd);
+	(void)setsid();
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+		g_set_error(error, VIGIL_ERROR, VIGIL_ERROR_FAILED, "Failed to set as subreaper: %s", g_strerror(errno));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* §6, §7: the attach socket and the FIFOs, when there is a bundle and output is ours. */
+static gboolean monitor_setup_attach(Monitor *mon, GError **error)
+{
+	const Options *opts = mon->opts;
+	g_autofree char *cwd = NULL;
+	const char *bundle = opts->bundle;
+	static const AttachCallbacks acb = {
+		.on_input = on_input,
+		.on_client_eof = on_client_eof,
+		.backpressure = on_backpressure,
+	};
+	static const CtlCallbacks ccb = {.resize = on_resize, .reopen = on_reopen};
+
+	if (opts->log.passthrough || (bundle == NULL && opts->exec))
+		return TRUE;
+	if (bundle == NULL)
+		bundle = cwd = g_get_current_dir();
+	AttachConfig cfg = {
+		.bundle = bundle,
+		.socket_dir = opts->full_attach ? NULL : (opts->socket_dir_path ? opts->socket_dir_path : "/var/run/crio"),
+		.cuuid = opts->cuuid,
+	};
+	mon->attach = attach_server_new(&cfg, &acb, mon, error);
+	if (mon->attach == NULL)
+		return FALSE;
+	mon->ctl = ctl_fifos_new(bundle, &ccb, mon, error);
+	if (mon->ctl == NULL)
+		return FALSE;
+	if (opts->exec_attach)
+		monitor_sync_send(mon, 1, 0, NULL, 0);
+	return TRUE;
+}
+
+static gboolean monitor_start_runtime(Monitor *mon, GError **error)
+{
+	const Options *opts = mon->opts;
+	int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
+	static const SignalCallbacks scb = {
+		.child_exited = on_child_exited,
+		.no_children = on_no_children,
+		.forward = on_forward,
+	};
+	static const StdioCallbacks stdio_cb = {.on_output = on_output};
+
+	if (!opts->log.passthrough) {
+		if ((opts->stdin_open && !make_pipe(in, error)) || !make_pipe(out, error) || !make_pipe(err, error))
+			return FALSE;
+		(void)fd_set_nonblock(in[1], true);
+		mon->stdin_w = in[1];
+		mon->relay = stdio_relay_new(out[0], err[0], &stdio_cb, mon);
+	}
+	if (!monitor_setup_attach(mon, error))
+		goto fail;
+	mon->signals = signals_new(&scb, mon, error);
+	if (mon->signals == NULL)
+		goto fail;
+	mon->container_pidfile = opts->container_pidfile ? g_strdup(opts->container_pidfile)
+							 : runtime_default_pidfile(opts->cid);
+	g_auto(GStrv) argv = runtime_build_argv(opts, mon->container_pidfile, NULL);
+	if (diag_get_level() >= DIAG_TRACE) {
+		g_autofree char *joined = g_strjoinv(" ", argv);
+		diag_trace("Running runtime: %s", joined);
+	}
+	RuntimeSpawn spec = {
+		.argv = argv,
+		.passthrough = opts->log.passthrough,
+		.stdin_fd = in[0],
+		.stdout_fd = out[1],
+		.stderr_fd = err[1],
+		.devnull_fd = mon->devnull_fd,
+		.start_fd = mon->start_fd,
+		.replace_listen_pid = opts->replace_listen_pid,
+		.oom_score_adj = mon->oom_score_adj,
+		.sigmask = signals_original_mask(mon->signals),
+	};
+	mon->runtime_pid = runtime_spawn(&spec);
+	closep(&in[0]);
+	closep(&out[1]);
+	closep(&err[1]);
+	closep(&mon->start_fd);
+	if (mon->runtime_pid < 0) {
+		g_set_error(error, VIGIL_ERROR, VIGIL_ERROR_FAILED, "Failed to fork the runtime: %s",
+			    g_strerror(-mon->runtime_pid));
+		return FALSE;
+	}
+	/* From here on the exit command runs whatever happens (§9.4). */
+	mon->exit_command_armed = true;
+	if (opts->log.passthrough)
+		for (int fd = 0; fd <= 2; fd++)
+			(void)dup2(mon->devnull_fd, fd);
+	signals_attach(mon->signals);
+	return TRUE;
+fail:
+	closep(&in[0]);
+	closep(&out[1]);
+	closep(&err[1]);
+	return FALSE;
+}
+
+/* The runtime's stderr, read once without blocking (the sync-pipe failure message). */
+static char *read_runtime_error(Monitor *mon, size_t *ret_len)
+{
+	int fd = mon->relay ? stdio_relay_fd(mon->relay, LOG_STREAM_STDERR) : -1;
+	char *buf = g_malloc0(RUNTIME_MSG_MAX + 1);
+	ssize_t n = -1;
+
+	if (fd >= 0)
+		do
+			n = read(fd, buf, RUNTIME_MSG_MAX);
+		while (n < 0 && errno == EINTR);
+	*ret_len = n > 0 ? (size_t)n : 0;
+	return buf;
+}
+
+/* §4.4: after the runtime returned; reports the pid, or the failure record and an error. */
+static gboolean monitor_check_runtime(Monitor *mon, GError **error)
+{
+	const Options *opts = mon->opts;
+	int status = exit_status_from_wait(mon->runtime_wstatus);
+	pid_t pid = 0;
+	int r = runtime_read_pidfile(mon->container_pidfile, &pid);
+	size_t len;
+
+	/* exec: only a non-zero status without a pid file is a failure (§17.1). */
+	if (status != 0 && (!opts->exec || r < 0)) {
+		g_autofree char *msg = read_runtime_error(mon, &len);
+		monitor_sync_send(mon, 0, -1, msg, len);
+		g_set_error(error, VIGIL_ERROR, VIGIL_ERROR_FAILED, "Failed to create container: exit status %d",
+			    status);
+		return FALSE;
+	}
+	if (r < 0) {
+		g_autofree char *msg = read_runtime_error(mon, &len);
+		g_autofree char *text = len ? NULL : g_strdup_printf("Failed to read pid file '%s': %s",
+								     mon->container_pidfile, g_strerror(-r));
+		monitor_sync_send(mon, 0, -1, len ? msg : text, len ? len : strlen(text));
+		g_set_error(error, VIGIL_ERROR, VIGIL_ERROR_FAILED, "Failed to read pid file '%s': %s",
+			    mon->container_pidfile, g_strerror(-r));
+		return FALSE;
+	}
+	mon->container_pid = pid;
+	diag_debug("container pid is %d", pid);
+	if (!opts->exec || opts->api_version)
+		monitor_sync_send(mon, 0, pid, NULL, 0);
+	/* Replay children that exited before the pid was known (§3.5). */
+	for (guint i = 0; i < mon->unknown_children->len; i++) {
+		CachedChild *c = &g_array_index(mon->unknown_children, CachedChild, i);
+		if (c->pid == pid)
+			on_child_exited(mon, c->pid, c->wstatus);
+	}
+	g_array_set_size(mon->unknown_children, 0);
+	return TRUE;
+}
+
+static void close_inherited_fds(Monitor *mon)
+{
+	const char *sync_env = getenv("_OCI_SYNCPIPE");
+	int sync_fd = sync_env ? fd_parse(sync_env) : -1;
+
+	for (guint i = 0; mon->inherited_fds && i < mon->inherited_fds->len; i++) {
+		int fd = g_array_index(mon->inherited_fds, int, i);
+		if (fd <= 2 || fd == sync_fd)
+			continue;
+		if (fd == mon->attach_pipe_fd)
+			mon->attach_pipe_fd = -1;
+		(void)close(fd);
+	}
+}
+
+/* §9.1 steps 2-9.  Returns the status. */
+static int monitor_exit_sequence(Monitor *mon, GError **error)
+{
+	const Options *opts = mon->opts;
+	int status;
+
+	if (mon->relay && !mon->timed_out)
+		stdio_relay_drain(mon->relay);
+	log_sinks_finish(&mon->sinks, !opts->no_sync_log);
+	if (mon->timed_out) {
+		pid_t pgid = getpgid(mon->container_pid);
+		(void)kill(pgid > 1 ? -pgid : mon->container_pid, SIGKILL);
+		status = -1;
+	} else if (mon->container_gone) {
+		status = 0;
+	} else {
+		status = exit_status_from_wait(mon->container_wstatus);
+	}
+	if (mon->attach) {
+		attach_server_flush(mon->attach, 5000);
+		attach_server_close_clients(mon->attach);
+	}
+	g_clear_pointer(&mon->signals, signals_free);
+	close_inherited_fds(mon);
+	if (opts->persist_dir && !exit_file_write(opts->persist_dir, "exit", status, error))
+		return status;
+	if (opts->exit_dir && !exit_file_write(opts->exit_dir, opts->cid, status, error))
+		return status;
+	if (opts->exec) {
+		static const char timed_out[] = "command timed out";
+		if (mon->timed_out)
+			monitor_sync_send(mon, 0, -1, timed_out, sizeof(timed_out) - 1);
+		else
+			monitor_sync_send(mon, 0, status, NULL, 0);
+	}
+	g_clear_pointer(&mon->attach, attach_server_free);
+	return status;
+}
+
+int monitor_run(Monitor *mon, GError **error)
+{
+	const Options *opts = mon->opts;
+
+	if (opts->terminal) {
+		g_set_error(error, VIGIL_ERROR, VIGIL_ERROR_FAILED, "--terminal is not supported by this build yet");
+		return -1;
+	}
+	if (!monitor_setup_process(mon, error) || !monitor_start_runtime(mon, error))
+		return -1;
+	iterate_until(mon, runtime_finished);
+	if (!monitor_check_runtime(mon, error))
+		return -1;
+	if (mon->relay)
+		stdio_relay_set_paused(mon->relay, false);
+	if (opts->timeout > 0)
+		mon->timeout_source = g_timeout_add_seconds((guint)opts->timeout, on_timeout, mon);
+	signals_reap(mon->signals); /* anything that ended while the pid was unknown */
+	iterate_until(mon, container_finished);
+	if (mon->error) {
+		g_propagate_error(error, g_steal_pointer(&mon->error));
+		return -1;
+	}
+	return monitor_exit_sequence(mon, error);
+}
+
+int monitor_finish(Monitor *mon, int status)
+{
+	const Options *opts = mon->opts;
+
+	if (!mon->exit_command_armed || opts->exit_command == NULL)
+		return status;
+	ExitCommand cmd = {
+		.path = opts->exit_command,
+		.args = opts->exit_command_args,
+		.delay = opts->exit_delay,
+		.oom_score_adj = mon->oom_score_adj,
+	};
+	g_clear_pointer(&mon->ctl, ctl_fifos_free);
+	int r = exit_command_run(&cmd);
+	return r > 0 ? r : status;
+}

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * options: GOptionEntry table, parse and validation in the order of interface.md §1.3.
+ */
+#include "options.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "diag.h"
+
+GQuark options_error_quark(void)
+{
+	return g_quark_from_static_string("vigil-options-error-quark");
+}
+
+Options *options_new(void)
+{
+	Options *opts = g_new0(Options, 1);
+	opts->log_size_max = -1;
+	opts->log_global_size_max = -1;
+	opts->log_max_files = 1;
+	return opts;
+}
+
+void options_free(Options *opts)
+{
+	if (opts == NULL)
+		return;
+	char **strs[] = {&opts->cid,	       &opts->cuuid,	       &opts->name,
+			 &opts->runtime,       &opts->bundle,	       &opts->container_pidfile,
+			 &opts->restore,       &opts->socket_dir_path, &opts->log_tag,
+			 &opts->log_level,     &opts->conmon_pidfile,  &opts->exit_dir,
+			 &opts->persist_dir,   &opts->exit_command,    &opts->exec_process_spec,
+			 &opts->sdnotify_socket, &opts->seccomp_notify_socket, &opts->seccomp_notify_plugins};
+	for (size_t i = 0; i < G_N_ELEMENTS(strs); i++)
+		g_free(*strs[i]);
+	g_strfreev(opts->runtime_args);
+	g_strfreev(opts->runtime_opts);
+	g_strfreev(opts->log_paths);
+	g_strfreev(opts->log_labels);
+	g_strfreev(opts->log_allowlist_dirs);
+	g_strfreev(opts->exit_command_args);
+	log_config_clear(&opts->log);
+	g_free(opts);
+}
+
+static gboolean api_version_cb(const char *name, const char *value, gpointer data, GError **error)
+{
+	Options *opts = data;
+	/* A flag: "--api-version 1" leaves "1" as an ignored positional, "--api-version=1" lands here. */
+	opts->api_version = TRUE;
+	return TRUE;
+}
+
+#define E_STR(l, s, field, desc)                                                                                       \
+	{l, s, 0, G_OPTION_ARG_STRING, &opts->field, desc, NULL}
+#define E_HSTR(l, field, desc)                                                                                         \
+	{l, 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &opts->field, desc, NULL}
+#define E_ARR(l, s, field, desc)                                                                                       \
+	{l, s, 0, G_OPTION_ARG_STRING_ARRAY, &opts->field, desc, NULL}
+#define E_FLAG(l, s, field, desc)                                                                                      \
+	{l, s, 0, G_OPTION_ARG_NONE, &opts->field, desc, NULL}
+#define E_INT(l, s, field, desc)                                                                                       \
+	{l, s, 0, G_OPTION_ARG_INT, &opts->field, desc, NULL}
+#define E_INT64(l, s, field, desc)                                                                                     \
+	{l, s, 0, G_OPTION_ARG_INT64, &opts->field, desc, NULL}
+
+static GOptionContext *options_context(Options *opts)
+{
+	/* The table: interface.md §1.2, in conmon's order so that --help reads the same. */
+	const GOptionEntry entries[] = {
+		{"api-version", 0, G_OPTION_FLAG_OPTIONAL_ARG | G_OPTION_FLAG_NOALIAS, G_OPTION_ARG_CALLBACK,
+		 (gpointer)api_version_cb, "Conmon API version to use", NULL},
+		E_FLAG("terminal", 't', terminal, "Allocate a pseudo-TTY. The default is false"),
+		E_FLAG("stdin", 'i', stdin_open, "Open up a pipe to pass stdin to the container"),
+		E_FLAG("leave-stdin-open", 0, leave_stdin_open, "Leave stdin open when attached client disconnects"),
+		E_STR("cid", 'c', cid, "Identification of Container"),
+		E_STR("cuuid", 'u', cuuid, "Container UUID"),
+		E_STR("name", 'n', name, "Container name"),
+		E_STR("runtime", 'r', runtime, "Path to the OCI runtime binary"),
+		E_FLAG("no-new-keyring", 0, no_new_keyring, "Do not create a new session keyring for the container"),
+		E_FLAG("no-pivot", 0, no_pivot, "Do not use pivot_root"),
+		E_FLAG("replace-listen-pid", 0, replace_listen_pid, "Replace listen pid if set for oci-runtime pid"),
+		E_STR("bundle", 'b', bundle, "Location of the OCI Bundle path"),
+		E_STR("container-pidfile", 'p', container_pidfile, "PID file for the initial pid inside of container"),
+		E_HSTR("pidfile", container_pidfile, "PID file for the initial pid inside of container (deprecated)"),
+		E_STR("conmon-pidfile", 'P', conmon_pidfile, "PID file for the conmon process"),
+		E_FLAG("systemd-cgroup", 's', systemd_cgroup, "Enable systemd cgroup manager, rather then use the cgroupfs directly"),
+		E_FLAG("exec", 'e', exec, "Exec a command into a running container"),
+		E_FLAG("exec-attach", 0, exec_attach, "Attach to an exec session"),
+		E_STR("exec-process-spec", 0, exec_process_spec, "Path to the process spec for execution"),
+		E_STR("exit-dir", 0, exit_dir, "Path to the directory where exit files are written"),
+		E_STR("persist-dir", '0', persist_dir, "Persistent directory for a container that can be used for storing container data"),
+		E_STR("exit-command", 0, exit_command, "Path to the program to execute when the container terminates its execution"),
+		E_ARR("exit-command-arg", 0, exit_command_args, "Additional arg to pass to the exit command.  Can be specified multiple times"),
+		E_INT("exit-delay", 0, exit_delay, "Delay before invoking the exit command (in seconds)"),
+		E_STR("restore", 0, restore, "Restore a container from a checkpoint"),
+		E_ARR("restore-arg", 0, runtime_opts, "Additional arg to pass to the restore command. Can be specified multiple times. (DEPRECATED)"),
+		E_ARR("runtime-opt", 0, runtime_opts, "Additional opts to pass to the restore or exec command. Can be specified multiple times"),
+		E_ARR("runtime-arg", 0, runtime_args, "Additional arg to pass to the runtime. Can be specified multiple times"),
+		E_FLAG("no-sync-log", 0, no_sync_log, "Do not manually call sync on logs after container shutdown"),
+		E_STR("socket-dir-path", 0, socket_dir_path, "Location of container attach sockets"),
+		E_ARR("log-path", 'l', log_paths, "Log file path"),
+		E_INT64("log-size-max", 0, log_size_max, "Maximum size of log file"),
+		E_INT64("log-global-size-max", 0, log_global_size_max, "Maximum size of all log files"),
+		E_STR("log-tag", 0, log_tag, "Additional tag to use for logging"),
+		E_ARR("log-label", 0, log_labels, "Additional label to include in logs. Can be specified multiple times"),
+		E_FLAG("no-container-partial-message", 0, no_container_partial_message, "Disable CONTAINER_PARTIAL_MESSAGE in journald"),
+		E_FLAG("log-rotate", 0, log_rotate, "Rotate log files instead of truncating when --log-size-max is reached"),
+		E_INT("log-max-files", 0, log_max_files, "Number of backup log files to keep with --log-rotate (default: 1)"),
+		E_ARR("log-allowlist-dir", 0, log_allowlist_dirs, "Allowed log directory. Can be specified multiple times"),
+		E_STR("log-level", 0, log_level, "Print debug logs based on log level"),
+		E_FLAG("sync", 0, sync, "Keep the main conmon process as its child by only forking once"),
+		E_FLAG("syslog", 0, syslog, "Log to syslog (use with cgroupfs cgroup manager)"),
+		E_INT("timeout", 'T', timeout, "Kill container after specified timeout in seconds."),
+		E_FLAG("version", 0, version, "Print the version and exit"),
+		E_FLAG("full-attach", 0, full_attach, "Don't truncate the path to the attach socket. This option causes conmon to ignore --socket-dir-path"),
+		E_STR("sdnotify-socket", 0, sdnotify_socket, "Path to the host's sd-notify socket to relay messages to"),
+		E_STR("seccomp-notify-socket", 0, seccomp_notify_socket, "Path to the socket where the seccomp notification fd is received (not supported)"),
+		E_STR("seccomp-notify-plugins", 0, seccomp_notify_plugins, "Plugins to use for managing the seccomp notifications (not supported)"),
+		{NULL, 0, 0, 0, NULL, NULL, NULL},
+	};
+	GOptionContext *ctx = g_option_context_new("- conmon utility");
+	GOptionGroup *group = g_option_group_new("conmon", "conmon options", "Show conmon options", opts, NULL);
+
+	g_option_group_add_entries(group, entries);
+	g_option_context_set_main_group(ctx, group);
+	return ctx;
+}
+
+gboolean options_parse(Options *opts, int argc, char **argv, GError **error)
+{
+	g_autoptr(GOptionContext) ctx = options_context(opts);
+	/* GOption edits the vector it parses; give it a shallow copy. */
+	g_autofree char **copy = g_new0(char *, argc + 1);
+	int n = argc;
+	g_autoptr(GError) local = NULL;
+
+	for (int i = 0; i < argc; i++)
+		copy[i] = argv[i];
+	g_set_prgname("conmon");
+	if (!g_option_context_parse(ctx, &n, &copy, &local)) {
+		g_set_error(error, OPTIONS_ERROR, OPTIONS_ERROR_PARSE, "%s", local->message);
+		return FALSE;
+	}
+	/* Positional arguments (the "1" after --api-version) are ignored on purpose. */
+	return TRUE;
+}
+
+char *options_help(void)
+{
+	g_autoptr(Options) opts = options_new();
+	g_autoptr(GOptionContext) ctx = options_context(opts);
+	g_set_prgname("conmon");
+	return g_option_context_get_help(ctx, TRUE, NULL);
+}
+
+#define fail(code, ...)                                                                                                \
+	do {                                                                                                           \
+		g_set_error(error, OPTIONS_ERROR, code, __VA_ARGS__);                                                  \
+		return FALSE;                                                                                          \
+	} while (0)
+
+static gboolean validate_labels(char **labels, GError **error)
+{
+	for (char **l = labels; l && *l; l++) {
+		const char *eq = strchr(*l, '=');
+		bool ok = eq != NULL && eq != *l && strchr(eq + 1, '=') == NULL;
+		for (const char *c = *l; ok && c < eq; c++)
+			ok = g_ascii_isupper(*c) || g_ascii_isdigit(*c) || *c == '_';
+		if (!ok)
+			fail(OPTIONS_ERROR_FATAL,
+			     "Container labels must be in format LABEL=VALUE with LABEL of A-Z, 0-9 and _ only (got '%s')", *l);
+	}
+	return TRUE;
+}
+
+static gboolean validate_logging(Options *opts, GError **error)
+{
+	if (opts->log_paths == NULL || opts->log_paths[0] == NULL)
+		fail(OPTIONS_ERROR_FATAL, "Log driver not provided. Use --log-path");
+	if (!log_config_parse(&opts->log, (const char *const *)opts->log_paths, error))
+		return FALSE;
+	if (opts->log.journald) {
+#if !USE_JOURNALD
+		fail(OPTIONS_ERROR_FATAL, "Include journald in compilation path to log to systemd journal");
+#endif
+		if (strlen(opts->cid) <= 12)
+			fail(OPTIONS_ERROR_FATAL, "Container ID must be longer than 12 characters");
+	}
+	if (!opts->log.journald && opts->log.k8s_path != NULL) {
+		if (opts->log_tag != NULL)
+			fail(OPTIONS_ERROR_FATAL, "k8s-file doesn't support --log-tag");
+		if (opts->log_labels != NULL)
+			fail(OPTIONS_ERROR_FATAL, "k8s-file doesn't support --log-label");
+	}
+	if (!validate_labels(opts->log_labels, error))
+		return FALSE;
+	if (opts->no_container_partial_message && !opts->log.journald)
+		diag_warn("--no-container-partial-message has no effect without the journald log driver");
+	return TRUE;
+}
+
+gboolean options_validate(Options *opts, GError **error)
+{
+	DiagLevel level;
+
+	g_return_val_if_fail(opts != NULL, FALSE);
+	/* §1.3 step 2 */
+	if (opts->log_max_files < 0)
+		fail(OPTIONS_ERROR_PLAIN, "--log-max-files must be non-negative, got %d", opts->log_max_files);
+	if (opts->log_rotate && opts->log_max_files == 0)
+		fail(OPTIONS_ERROR_PLAIN, "--log-rotate requires --log-max-files of at least 1");
+	/* 3 */
+	if (opts->cid == NULL)
+		fail(OPTIONS_ERROR_FATAL, "Container ID not provided. Use --cid");
+	/* 4 */
+	if (opts->log_level != NULL && diag_parse_level(opts->log_level, &level) < 0)
+		fail(OPTIONS_ERROR_FATAL, "No such log level %s", opts->log_level);
+	/* 5, 6 */
+	if (opts->restore != NULL && opts->exec)
+		fail(OPTIONS_ERROR_FATAL, "Cannot use 'exec' and 'restore' at the same time");
+	if (opts->exec_attach && !opts->exec)
+		fail(OPTIONS_ERROR_FATAL, "Attach can only be specified with exec");
+	if (opts->exec_attach && !opts->api_version)
+		fail(OPTIONS_ERROR_FATAL, "Attach can only be specified for a non-legacy exec session");
+	/* 7: legacy exec (CRI-O ExecSync) needs no -u */
+	if (opts->cuuid == NULL && (!opts->exec || opts->api_version))
+		fail(OPTIONS_ERROR_FATAL, "Container UUID not provided. Use --cuuid");
+	/* 8 */
+	if (opts->runtime == NULL)
+		fail(OPTIONS_ERROR_FATAL, "Runtime path not provided. Use --runtime");
+	if (access(opts->runtime, X_OK) < 0)
+		fail(OPTIONS_ERROR_FATAL, "Runtime path %s is not valid: %s", opts->runtime, g_strerror(errno));
+	/* 9, 10 */
+	if (opts->exec && opts->exec_process_spec == NULL)
+		fail(OPTIONS_ERROR_FATAL, "Exec process spec path not provided. Use --exec-process-spec");
+	if (opts->exit_delay < 0)
+		fail(OPTIONS_ERROR_FATAL, "--exit-delay must be non-negative, got %d", opts->exit_delay);
+	/* 11: the driver syntax; the k8s file itself is opened by the monitor right after. */
+	if (!validate_logging(opts, error))
+		return FALSE;
+	/* §13: accepted so old argv parses, refused at use. */
+	if (opts->seccomp_notify_socket != NULL)
+		fail(OPTIONS_ERROR_FATAL, "--seccomp-notify-socket: seccomp notify is not supported");
+	return TRUE;
+}
