@@ -259,16 +259,15 @@ static bool make_symlink(AttachServer *srv, const AttachConfig *cfg, GError **er
 		link[strlen(link) - 1] = '\0';
 	(void)unlink(link);
 	if (symlink(cfg->bundle, link) < 0) {
-		g_set_error(error, VIGIL_ERROR, VIGIL_ERROR_FAILED, "Failed to create symlink for attach socket '%s': %s",
-			    link, g_strerror(errno));
+		g_set_error(error, VIGIL_ERROR, VIGIL_ERROR_FAILED,
+			    "Failed to create symlink for attach socket '%s': %s", link, g_strerror(errno));
 		return false;
 	}
 	srv->symlink_path = g_steal_pointer(&link);
 	return true;
 }
 
-AttachServer *attach_server_new(const AttachConfig *cfg, const AttachCallbacks *cb, void *user_data,
-				GError **error)
+AttachServer *attach_server_new(const AttachConfig *cfg, const AttachCallbacks *cb, void *user_data, GError **error)
 {
 	g_autoptr(AttachServer) srv = g_new0(AttachServer, 1);
 	int r;

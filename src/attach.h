@@ -39,8 +39,7 @@ typedef struct AttachConfig {
 } AttachConfig;
 
 /* Create and listen.  NULL + error naming the path on failure. */
-AttachServer *attach_server_new(const AttachConfig *cfg, const AttachCallbacks *cb, void *user_data,
-				GError **error);
+AttachServer *attach_server_new(const AttachConfig *cfg, const AttachCallbacks *cb, void *user_data, GError **error);
 /* Close clients and the listener, unlink the socket and the symlink.  Accepts NULL. */
 void attach_server_free(AttachServer *srv);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(AttachServer, attach_server_free)

@@ -12,7 +12,7 @@
 
 #include <glib.h>
 
-#define CTL_LINE_MAX 199
+#define CTL_LINE_MAX  199
 #define CTL_WINSZ_MAX 1000
 
 typedef enum {

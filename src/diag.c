@@ -28,7 +28,7 @@ int diag_parse_level(const char *name, DiagLevel *ret_level)
 		const char *name;
 		DiagLevel level;
 	} names[] = {
-		{"error", DIAG_ERROR}, {"fatal", DIAG_ERROR}, {"panic", DIAG_ERROR}, {"warn", DIAG_WARN},
+		{"error", DIAG_ERROR},	{"fatal", DIAG_ERROR}, {"panic", DIAG_ERROR}, {"warn", DIAG_WARN},
 		{"warning", DIAG_WARN}, {"info", DIAG_INFO},   {"debug", DIAG_DEBUG}, {"trace", DIAG_TRACE},
 	};
 
@@ -58,8 +58,8 @@ void diag_set_syslog(bool on, const char *tag)
 	g_strlcpy(diag_state.tag, tag ? tag : "", sizeof(diag_state.tag));
 }
 
-static const char *const stderr_prefix[] = {"[conmon:e]: ", "[conmon:w]: ", "[conmon:i]: ", "[conmon:d]: ",
-					    "[conmon:d]: "};
+static const char *const stderr_prefix[] = {
+	"[conmon:e]: ", "[conmon:w]: ", "[conmon:i]: ", "[conmon:d]: ", "[conmon:d]: "};
 static const char *const syslog_word[] = {"error", "nwarn", "ninfo", "ndebug", "ntrace"};
 
 int diag_log(int level, int err, const char *file, int line, const char *fmt, ...)

@@ -45,12 +45,12 @@ void diag_install_glib_handler(void);
  */
 int diag_log(int level, int err, const char *file, int line, const char *fmt, ...) G_GNUC_PRINTF(5, 6);
 
-#define diag_error(...)		   diag_log(DIAG_ERROR, 0, __FILE__, __LINE__, __VA_ARGS__)
-#define diag_warn(...)		   diag_log(DIAG_WARN, 0, __FILE__, __LINE__, __VA_ARGS__)
-#define diag_info(...)		   diag_log(DIAG_INFO, 0, __FILE__, __LINE__, __VA_ARGS__)
-#define diag_debug(...)		   diag_log(DIAG_DEBUG, 0, __FILE__, __LINE__, __VA_ARGS__)
-#define diag_trace(...)		   diag_log(DIAG_TRACE, 0, __FILE__, __LINE__, __VA_ARGS__)
+#define diag_error(...)		 diag_log(DIAG_ERROR, 0, __FILE__, __LINE__, __VA_ARGS__)
+#define diag_warn(...)		 diag_log(DIAG_WARN, 0, __FILE__, __LINE__, __VA_ARGS__)
+#define diag_info(...)		 diag_log(DIAG_INFO, 0, __FILE__, __LINE__, __VA_ARGS__)
+#define diag_debug(...)		 diag_log(DIAG_DEBUG, 0, __FILE__, __LINE__, __VA_ARGS__)
+#define diag_trace(...)		 diag_log(DIAG_TRACE, 0, __FILE__, __LINE__, __VA_ARGS__)
 #define diag_error_errno(e, ...) diag_log(DIAG_ERROR, (e), __FILE__, __LINE__, __VA_ARGS__)
-#define diag_warn_errno(e, ...)	   diag_log(DIAG_WARN, (e), __FILE__, __LINE__, __VA_ARGS__)
-#define diag_info_errno(e, ...)	   diag_log(DIAG_INFO, (e), __FILE__, __LINE__, __VA_ARGS__)
+#define diag_warn_errno(e, ...)	 diag_log(DIAG_WARN, (e), __FILE__, __LINE__, __VA_ARGS__)
+#define diag_info_errno(e, ...)	 diag_log(DIAG_INFO, (e), __FILE__, __LINE__, __VA_ARGS__)
 #define diag_debug_errno(e, ...) diag_log(DIAG_DEBUG, (e), __FILE__, __LINE__, __VA_ARGS__)

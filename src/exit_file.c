@@ -34,8 +34,8 @@ gboolean exit_file_write(const char *dir, const char *name, int status, GError *
 	int r = atomic_write_file(path, buf, (size_t)len, 0644);
 
 	if (r < 0) {
-		g_set_error(error, VIGIL_ERROR, VIGIL_ERROR_FAILED, "Failed to write %s to exit file '%s': %s", buf, path,
-			    g_strerror(-r));
+		g_set_error(error, VIGIL_ERROR, VIGIL_ERROR_FAILED, "Failed to write %s to exit file '%s': %s", buf,
+			    path, g_strerror(-r));
 		return FALSE;
 	}
 	return TRUE;

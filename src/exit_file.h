@@ -17,8 +17,8 @@ gboolean exit_file_write(const char *dir, const char *name, int status, GError *
 
 typedef struct ExitCommand {
 	const char *path;
-	char *const *args; /* argv[1..], may be NULL */
-	int delay;	   /* seconds before exec */
+	char *const *args;	   /* argv[1..], may be NULL */
+	int delay;		   /* seconds before exec */
 	const char *oom_score_adj; /* value to restore in the child, or NULL */
 } ExitCommand;
 

@@ -86,8 +86,8 @@ size_t k8s_log_next_record(const char *data, size_t len, bool *ret_partial)
 	return scan;
 }
 
-size_t k8s_log_format_record(char *out, const char ts[K8S_TS_LEN], LogStream stream, bool partial,
-			     const char *content, size_t len)
+size_t k8s_log_format_record(char *out, const char ts[K8S_TS_LEN], LogStream stream, bool partial, const char *content,
+			     size_t len)
 {
 	char *p = out;
 

@@ -17,10 +17,10 @@
 
 #include "log_sink.h"
 
-#define K8S_TS_LEN	      35   /* 2026-11-23T04:54:06.917765952+00:00 */
-#define K8S_MAX_CONTENT	      8192 /* content bytes per record */
-#define K8S_RECORD_OVERHEAD   45   /* timestamp, stream, tag, three spaces, final newline */
-#define K8S_RECORD_MAX	      (K8S_RECORD_OVERHEAD + K8S_MAX_CONTENT + 1)
+#define K8S_TS_LEN	    35	 /* 2026-11-23T04:54:06.917765952+00:00 */
+#define K8S_MAX_CONTENT	    8192 /* content bytes per record */
+#define K8S_RECORD_OVERHEAD 45	 /* timestamp, stream, tag, three spaces, final newline */
+#define K8S_RECORD_MAX	    (K8S_RECORD_OVERHEAD + K8S_MAX_CONTENT + 1)
 
 /*
  * Format ts (whose broken-down local time is *local, offset from UTC in local->tm_gmtoff) as
@@ -36,8 +36,8 @@ void k8s_log_format_timestamp(char out[K8S_TS_LEN], long nsec, const struct tm *
 size_t k8s_log_next_record(const char *data, size_t len, bool *ret_partial);
 
 /* Write one record to out (room for K8S_RECORD_OVERHEAD + len + 1 bytes); returns its length.  Pure. */
-size_t k8s_log_format_record(char *out, const char ts[K8S_TS_LEN], LogStream stream, bool partial,
-			     const char *content, size_t len);
+size_t k8s_log_format_record(char *out, const char ts[K8S_TS_LEN], LogStream stream, bool partial, const char *content,
+			     size_t len);
 
 typedef struct K8sLogConfig {
 	const char *path;

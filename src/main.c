@@ -82,8 +82,8 @@ int main(int argc, char **argv)
 		(void)diag_parse_level(opts->log_level, &level);
 	diag_set_level(level);
 	if (opts->syslog) {
-		g_autofree char *tag = opts->log_tag ? g_strdup_printf("%s: %s", opts->cid, opts->log_tag)
-						      : g_strdup(opts->cid);
+		g_autofree char *tag =
+			opts->log_tag ? g_strdup_printf("%s: %s", opts->cid, opts->log_tag) : g_strdup(opts->cid);
 		diag_set_syslog(true, tag);
 	}
 

@@ -167,7 +167,8 @@ gboolean monitor_prepare(Monitor *mon, GError **error)
 			n = read(mon->start_fd, buf, sizeof(buf));
 		while (n < 0 && errno == EINTR);
 		if (n < 0) {
-			g_set_error(error, VIGIL_ERROR, VIGIL_ERROR_FAILED, "start-pipe read failed: %s", g_strerror(errno));
+			g_set_error(error, VIGIL_ERROR, VIGIL_ERROR_FAILED, "start-pipe read failed: %s",
+				    g_strerror(errno));
 			return FALSE;
 		}
 		if (!opts->exec_attach)
@@ -425,7 +426,8 @@ static gboolean monitor_setup_process(Monitor *mon, GError **error)
 			(void)dup2(mon->devnull_fd, fd);
 	(void)setsid();
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
-		g_set_error(error, VIGIL_ERROR, VIGIL_ERROR_FAILED, "Failed to set as subreaper: %s", g_strerror(errno));
+		g_set_error(error, VIGIL_ERROR, VIGIL_ERROR_FAILED, "Failed to set as subreaper: %s",
+			    g_strerror(errno));
 		return FALSE;
 	}
 	return TRUE;
@@ -450,7 +452,8 @@ static gboolean monitor_setup_attach(Monitor *mon, GError **error)
 		bundle = cwd = g_get_current_dir();
 	AttachConfig cfg = {
 		.bundle = bundle,
-		.socket_dir = opts->full_attach ? NULL : (opts->socket_dir_path ? opts->socket_dir_path : "/var/run/crio"),
+		.socket_dir =
+			opts->full_attach ? NULL : (opts->socket_dir_path ? opts->socket_dir_path : "/var/run/crio"),
 		.cuuid = opts->cuuid,
 	};
 	mon->attach = attach_server_new(&cfg, &acb, mon, error);
@@ -487,8 +490,8 @@ static gboolean monitor_start_runtime(Monitor *mon, GError **error)
 	mon->signals = signals_new(&scb, mon, error);
 	if (mon->signals == NULL)
 		goto fail;
-	mon->container_pidfile = opts->container_pidfile ? g_strdup(opts->container_pidfile)
-							 : runtime_default_pidfile(opts->cid);
+	mon->container_pidfile =
+		opts->container_pidfile ? g_strdup(opts->container_pidfile) : runtime_default_pidfile(opts->cid);
 	g_auto(GStrv) argv = runtime_build_argv(opts, mon->container_pidfile, NULL);
 	if (diag_get_level() >= DIAG_TRACE) {
 		g_autofree char *joined = g_strjoinv(" ", argv);
@@ -564,8 +567,9 @@ static gboolean monitor_check_runtime(Monitor *mon, GError **error)
 	}
 	if (r < 0) {
 		g_autofree char *msg = read_runtime_error(mon, &len);
-		g_autofree char *text = len ? NULL : g_strdup_printf("Failed to read pid file '%s': %s",
-								     mon->container_pidfile, g_strerror(-r));
+		g_autofree char *text = len ? NULL
+					    : g_strdup_printf("Failed to read pid file '%s': %s",
+							      mon->container_pidfile, g_strerror(-r));
 		monitor_sync_send(mon, 0, -1, len ? msg : text, len ? len : strlen(text));
 		g_set_error(error, VIGIL_ERROR, VIGIL_ERROR_FAILED, "Failed to read pid file '%s': %s",
 			    mon->container_pidfile, g_strerror(-r));

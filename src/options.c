@@ -28,12 +28,24 @@ void options_free(Options *opts)
 {
 	if (opts == NULL)
 		return;
-	char **strs[] = {&opts->cid,	       &opts->cuuid,	       &opts->name,
-			 &opts->runtime,       &opts->bundle,	       &opts->container_pidfile,
-			 &opts->restore,       &opts->socket_dir_path, &opts->log_tag,
-			 &opts->log_level,     &opts->conmon_pidfile,  &opts->exit_dir,
-			 &opts->persist_dir,   &opts->exit_command,    &opts->exec_process_spec,
-			 &opts->sdnotify_socket, &opts->seccomp_notify_socket, &opts->seccomp_notify_plugins};
+	char **strs[] = {&opts->cid,
+			 &opts->cuuid,
+			 &opts->name,
+			 &opts->runtime,
+			 &opts->bundle,
+			 &opts->container_pidfile,
+			 &opts->restore,
+			 &opts->socket_dir_path,
+			 &opts->log_tag,
+			 &opts->log_level,
+			 &opts->conmon_pidfile,
+			 &opts->exit_dir,
+			 &opts->persist_dir,
+			 &opts->exit_command,
+			 &opts->exec_process_spec,
+			 &opts->sdnotify_socket,
+			 &opts->seccomp_notify_socket,
+			 &opts->seccomp_notify_plugins};
 	for (size_t i = 0; i < G_N_ELEMENTS(strs); i++)
 		g_free(*strs[i]);
 	g_strfreev(opts->runtime_args);
@@ -54,18 +66,30 @@ static gboolean api_version_cb(const char *name, const char *value, gpointer dat
 	return TRUE;
 }
 
-#define E_STR(l, s, field, desc)                                                                                       \
-	{l, s, 0, G_OPTION_ARG_STRING, &opts->field, desc, NULL}
-#define E_HSTR(l, field, desc)                                                                                         \
-	{l, 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &opts->field, desc, NULL}
-#define E_ARR(l, s, field, desc)                                                                                       \
-	{l, s, 0, G_OPTION_ARG_STRING_ARRAY, &opts->field, desc, NULL}
-#define E_FLAG(l, s, field, desc)                                                                                      \
-	{l, s, 0, G_OPTION_ARG_NONE, &opts->field, desc, NULL}
-#define E_INT(l, s, field, desc)                                                                                       \
-	{l, s, 0, G_OPTION_ARG_INT, &opts->field, desc, NULL}
-#define E_INT64(l, s, field, desc)                                                                                     \
-	{l, s, 0, G_OPTION_ARG_INT64, &opts->field, desc, NULL}
+#define E_STR(l, s, field, desc)                                       \
+	{                                                              \
+		l, s, 0, G_OPTION_ARG_STRING, &opts->field, desc, NULL \
+	}
+#define E_HSTR(l, field, desc)                                                            \
+	{                                                                                 \
+		l, 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &opts->field, desc, NULL \
+	}
+#define E_ARR(l, s, field, desc)                                             \
+	{                                                                    \
+		l, s, 0, G_OPTION_ARG_STRING_ARRAY, &opts->field, desc, NULL \
+	}
+#define E_FLAG(l, s, field, desc)                                    \
+	{                                                            \
+		l, s, 0, G_OPTION_ARG_NONE, &opts->field, desc, NULL \
+	}
+#define E_INT(l, s, field, desc)                                    \
+	{                                                           \
+		l, s, 0, G_OPTION_ARG_INT, &opts->field, desc, NULL \
+	}
+#define E_INT64(l, s, field, desc)                                    \
+	{                                                             \
+		l, s, 0, G_OPTION_ARG_INT64, &opts->field, desc, NULL \
+	}
 
 static GOptionContext *options_context(Options *opts)
 {
@@ -87,39 +111,55 @@ static GOptionContext *options_context(Options *opts)
 		E_STR("container-pidfile", 'p', container_pidfile, "PID file for the initial pid inside of container"),
 		E_HSTR("pidfile", container_pidfile, "PID file for the initial pid inside of container (deprecated)"),
 		E_STR("conmon-pidfile", 'P', conmon_pidfile, "PID file for the conmon process"),
-		E_FLAG("systemd-cgroup", 's', systemd_cgroup, "Enable systemd cgroup manager, rather then use the cgroupfs directly"),
+		E_FLAG("systemd-cgroup", 's', systemd_cgroup,
+		       "Enable systemd cgroup manager, rather then use the cgroupfs directly"),
 		E_FLAG("exec", 'e', exec, "Exec a command into a running container"),
 		E_FLAG("exec-attach", 0, exec_attach, "Attach to an exec session"),
 		E_STR("exec-process-spec", 0, exec_process_spec, "Path to the process spec for execution"),
 		E_STR("exit-dir", 0, exit_dir, "Path to the directory where exit files are written"),
-		E_STR("persist-dir", '0', persist_dir, "Persistent directory for a container that can be used for storing container data"),
-		E_STR("exit-command", 0, exit_command, "Path to the program to execute when the container terminates its execution"),
-		E_ARR("exit-command-arg", 0, exit_command_args, "Additional arg to pass to the exit command.  Can be specified multiple times"),
+		E_STR("persist-dir", '0', persist_dir,
+		      "Persistent directory for a container that can be used for storing container data"),
+		E_STR("exit-command", 0, exit_command,
+		      "Path to the program to execute when the container terminates its execution"),
+		E_ARR("exit-command-arg", 0, exit_command_args,
+		      "Additional arg to pass to the exit command.  Can be specified multiple times"),
 		E_INT("exit-delay", 0, exit_delay, "Delay before invoking the exit command (in seconds)"),
 		E_STR("restore", 0, restore, "Restore a container from a checkpoint"),
-		E_ARR("restore-arg", 0, runtime_opts, "Additional arg to pass to the restore command. Can be specified multiple times. (DEPRECATED)"),
-		E_ARR("runtime-opt", 0, runtime_opts, "Additional opts to pass to the restore or exec command. Can be specified multiple times"),
-		E_ARR("runtime-arg", 0, runtime_args, "Additional arg to pass to the runtime. Can be specified multiple times"),
+		E_ARR("restore-arg", 0, runtime_opts,
+		      "Additional arg to pass to the restore command. Can be specified multiple times. (DEPRECATED)"),
+		E_ARR("runtime-opt", 0, runtime_opts,
+		      "Additional opts to pass to the restore or exec command. Can be specified multiple times"),
+		E_ARR("runtime-arg", 0, runtime_args,
+		      "Additional arg to pass to the runtime. Can be specified multiple times"),
 		E_FLAG("no-sync-log", 0, no_sync_log, "Do not manually call sync on logs after container shutdown"),
 		E_STR("socket-dir-path", 0, socket_dir_path, "Location of container attach sockets"),
 		E_ARR("log-path", 'l', log_paths, "Log file path"),
 		E_INT64("log-size-max", 0, log_size_max, "Maximum size of log file"),
 		E_INT64("log-global-size-max", 0, log_global_size_max, "Maximum size of all log files"),
 		E_STR("log-tag", 0, log_tag, "Additional tag to use for logging"),
-		E_ARR("log-label", 0, log_labels, "Additional label to include in logs. Can be specified multiple times"),
-		E_FLAG("no-container-partial-message", 0, no_container_partial_message, "Disable CONTAINER_PARTIAL_MESSAGE in journald"),
-		E_FLAG("log-rotate", 0, log_rotate, "Rotate log files instead of truncating when --log-size-max is reached"),
-		E_INT("log-max-files", 0, log_max_files, "Number of backup log files to keep with --log-rotate (default: 1)"),
-		E_ARR("log-allowlist-dir", 0, log_allowlist_dirs, "Allowed log directory. Can be specified multiple times"),
+		E_ARR("log-label", 0, log_labels,
+		      "Additional label to include in logs. Can be specified multiple times"),
+		E_FLAG("no-container-partial-message", 0, no_container_partial_message,
+		       "Disable CONTAINER_PARTIAL_MESSAGE in journald"),
+		E_FLAG("log-rotate", 0, log_rotate,
+		       "Rotate log files instead of truncating when --log-size-max is reached"),
+		E_INT("log-max-files", 0, log_max_files,
+		      "Number of backup log files to keep with --log-rotate (default: 1)"),
+		E_ARR("log-allowlist-dir", 0, log_allowlist_dirs,
+		      "Allowed log directory. Can be specified multiple times"),
 		E_STR("log-level", 0, log_level, "Print debug logs based on log level"),
 		E_FLAG("sync", 0, sync, "Keep the main conmon process as its child by only forking once"),
 		E_FLAG("syslog", 0, syslog, "Log to syslog (use with cgroupfs cgroup manager)"),
 		E_INT("timeout", 'T', timeout, "Kill container after specified timeout in seconds."),
 		E_FLAG("version", 0, version, "Print the version and exit"),
-		E_FLAG("full-attach", 0, full_attach, "Don't truncate the path to the attach socket. This option causes conmon to ignore --socket-dir-path"),
-		E_STR("sdnotify-socket", 0, sdnotify_socket, "Path to the host's sd-notify socket to relay messages to"),
-		E_STR("seccomp-notify-socket", 0, seccomp_notify_socket, "Path to the socket where the seccomp notification fd is received (not supported)"),
-		E_STR("seccomp-notify-plugins", 0, seccomp_notify_plugins, "Plugins to use for managing the seccomp notifications (not supported)"),
+		E_FLAG("full-attach", 0, full_attach,
+		       "Don't truncate the path to the attach socket. This option causes conmon to ignore --socket-dir-path"),
+		E_STR("sdnotify-socket", 0, sdnotify_socket,
+		      "Path to the host's sd-notify socket to relay messages to"),
+		E_STR("seccomp-notify-socket", 0, seccomp_notify_socket,
+		      "Path to the socket where the seccomp notification fd is received (not supported)"),
+		E_STR("seccomp-notify-plugins", 0, seccomp_notify_plugins,
+		      "Plugins to use for managing the seccomp notifications (not supported)"),
 		{NULL, 0, 0, 0, NULL, NULL, NULL},
 	};
 	GOptionContext *ctx = g_option_context_new("- conmon utility");
@@ -157,10 +197,10 @@ char *options_help(void)
 	return g_option_context_get_help(ctx, TRUE, NULL);
 }
 
-#define fail(code, ...)                                                                                                \
-	do {                                                                                                           \
-		g_set_error(error, OPTIONS_ERROR, code, __VA_ARGS__);                                                  \
-		return FALSE;                                                                                          \
+#define fail(code, ...)                                               \
+	do {                                                          \
+		g_set_error(error, OPTIONS_ERROR, code, __VA_ARGS__); \
+		return FALSE;                                         \
 	} while (0)
 
 static gboolean validate_labels(char **labels, GError **error)
@@ -172,7 +212,8 @@ static gboolean validate_labels(char **labels, GError **error)
 			ok = g_ascii_isupper(*c) || g_ascii_isdigit(*c) || *c == '_';
 		if (!ok)
 			fail(OPTIONS_ERROR_FATAL,
-			     "Container labels must be in format LABEL=VALUE with LABEL of A-Z, 0-9 and _ only (got '%s')", *l);
+			     "Container labels must be in format LABEL=VALUE with LABEL of A-Z, 0-9 and _ only (got '%s')",
+			     *l);
 	}
 	return TRUE;
 }

@@ -77,9 +77,9 @@ typedef struct Options {
 } Options;
 
 typedef enum {
-	OPTIONS_ERROR_PARSE,  /* GOption failure: "conmon: option parsing failed: ..." */
-	OPTIONS_ERROR_PLAIN,  /* printed as "conmon: <message>" (§1.3 step 2) */
-	OPTIONS_ERROR_FATAL,  /* printed as "[conmon:e]: <message>" */
+	OPTIONS_ERROR_PARSE, /* GOption failure: "conmon: option parsing failed: ..." */
+	OPTIONS_ERROR_PLAIN, /* printed as "conmon: <message>" (§1.3 step 2) */
+	OPTIONS_ERROR_FATAL, /* printed as "[conmon:e]: <message>" */
 } OptionsErrorCode;
 
 #define OPTIONS_ERROR (options_error_quark())

@@ -55,7 +55,8 @@ static ssize_t stream_read_once(StdioStream *st)
 	if (n < 0 && errno == EAGAIN)
 		return -EAGAIN;
 	if (n < 0 && errno != EIO)
-		diag_warn_errno(errno, "Failed to read container %s", st->id == LOG_STREAM_STDOUT ? "stdout" : "stderr");
+		diag_warn_errno(errno, "Failed to read container %s",
+				st->id == LOG_STREAM_STDOUT ? "stdout" : "stderr");
 	stream_close(st);
 	if (relay->cb.on_eof)
 		relay->cb.on_eof(relay->user_data, st->id);

@@ -1,0 +1,10 @@
+#!/bin/sh
+# Install everything vigil needs to build and to run every test suite (Debian 12, as root).
+set -eu
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+	meson ninja-build pkg-config gcc libc6-dev \
+	libglib2.0-dev libsystemd-dev libyajl-dev libcmocka-dev scdoc \
+	bats runc busybox-static python3 jq socat util-linux procps \
+	podman conmon uidmap iptables ca-certificates >/dev/null
