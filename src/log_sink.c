@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "log_journald.h"
 #include "log_k8s.h"
 #include "options.h"
 
@@ -79,10 +80,14 @@ void log_sinks_write(LogSinks *sinks, LogStream stream, const struct timespec *n
 {
 	if (sinks->k8s)
 		k8s_log_write(sinks->k8s, stream, now, data, len);
+	if (sinks->journald)
+		journald_log_write(sinks->journald, stream, data, len);
 }
 
 void log_sinks_finish(LogSinks *sinks, bool sync)
 {
+	if (sinks->journald)
+		journald_log_flush(sinks->journald);
 	if (sinks->k8s)
 		k8s_log_finish(sinks->k8s, sync);
 }
@@ -96,4 +101,5 @@ void log_sinks_reopen(LogSinks *sinks)
 void log_sinks_clear(LogSinks *sinks)
 {
 	g_clear_pointer(&sinks->k8s, k8s_log_free);
+	g_clear_pointer(&sinks->journald, journald_log_free);
 }

@@ -28,9 +28,11 @@ gboolean log_config_parse(LogConfig *cfg, const char *const *values, GError **er
 void log_config_clear(LogConfig *cfg);
 
 typedef struct K8sLog K8sLog;
+typedef struct JournaldLog JournaldLog;
 
 typedef struct LogSinks {
-	K8sLog *k8s; /* owned, or NULL */
+	K8sLog *k8s;	       /* owned, or NULL */
+	JournaldLog *journald; /* owned, or NULL */
 } LogSinks;
 
 /* Hand one chunk read from the container to every driver.  now: the chunk's read time. */

@@ -21,6 +21,7 @@
 #include "exit_file.h"
 #include "fd_util.h"
 #include "fs_util.h"
+#include "log_journald.h"
 #include "log_k8s.h"
 #include "runtime.h"
 #include "signals.h"
@@ -157,6 +158,16 @@ gboolean monitor_prepare(Monitor *mon, GError **error)
 		mon->sinks.k8s = k8s_log_open(&cfg, error);
 		if (mon->sinks.k8s == NULL)
 			return FALSE;
+	}
+	if (opts->log.journald) {
+		JournaldConfig jcfg = {
+			.cid = opts->cid,
+			.name = opts->name,
+			.tag = opts->log_tag,
+			.labels = opts->log_labels,
+			.no_partial_message = opts->no_container_partial_message,
+		};
+		mon->sinks.journald = journald_log_new(&jcfg);
 	}
 	monitor_lower_oom_score(mon);
 	signals_early_setup();

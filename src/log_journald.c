@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * log_journald: field layout and sd_journal_sendv() with partial-line buffering.
+ */
+#include "log_journald.h"
+
+#include <string.h>
+
+#include "config.h"
+#include "diag.h"
+
+#if USE_JOURNALD
+#include <systemd/sd-journal.h>
+#endif
+
+struct JournaldLog {
+	JournaldConfig cfg;
+	GString *partial[_LOG_STREAM_MAX];
+	bool warned;
+};
+
+static void add(JournaldFields *f, const char *s, size_t len)
+{
+	f->iov[f->n].iov_base = (void *)s;
+	f->iov[f->n].iov_len = len;
+	f->n++;
+}
+
+static void add_owned(JournaldFields *f, char *s)
+{
+	f->owned[f->n_owned++] = s;
+	add(f, s, strlen(s));
+}
+
+void journald_build_fields(JournaldFields *f, const JournaldConfig *cfg, LogStream stream, bool partial,
+			   const char *msg, size_t len)
+{
+	size_t idlen = strlen(cfg->cid) < 12 ? strlen(cfg->cid) : 12;
+	const char *ident = cfg->tag ? cfg->tag : cfg->name;
+
+	memset(f, 0, sizeof(*f));
+	char *m = g_malloc(8 + len);
+	memcpy(m, "MESSAGE=", 8);
+	memcpy(m + 8, msg, len);
+	f->owned[f->n_owned++] = m;
+	add(f, m, 8 + len);
+	add_owned(f, g_strconcat("CONTAINER_ID_FULL=", cfg->cid, NULL));
+	add_owned(f, g_strdup(stream == LOG_STREAM_STDOUT ? "PRIORITY=6" : "PRIORITY=3"));
+	add_owned(f, g_strdup_printf("CONTAINER_ID=%.*s", (int)idlen, cfg->cid));
+	if (cfg->tag)
+		add_owned(f, g_strconcat("CONTAINER_TAG=", cfg->tag, NULL));
+	if (cfg->name)
+		add_owned(f, g_strconcat("CONTAINER_NAME=", cfg->name, NULL));
+	if (ident)
+		add_owned(f, g_strconcat("SYSLOG_IDENTIFIER=", ident, NULL));
+	else
+		add_owned(f, g_strdup_printf("SYSLOG_IDENTIFIER=%.*s", (int)idlen, cfg->cid));
+	if (partial && !cfg->no_partial_message)
+		add(f, "CONTAINER_PARTIAL_MESSAGE=true", strlen("CONTAINER_PARTIAL_MESSAGE=true"));
+	for (char *const *l = cfg->labels; l && *l && f->n < G_N_ELEMENTS(f->iov); l++)
+		add(f, *l, strlen(*l));
+}
+
+void journald_fields_clear(JournaldFields *f)
+{
+	for (size_t i = 0; i < f->n_owned; i++)
+		g_free(f->owned[i]);
+	f->n_owned = 0;
+	f->n = 0;
+}
+
+JournaldLog *journald_log_new(const JournaldConfig *cfg)
+{
+	JournaldLog *log = g_new0(JournaldLog, 1);
+
+	log->cfg = *cfg;
+	for (int i = 0; i < _LOG_STREAM_MAX; i++)
+		log->partial[i] = g_string_sized_new(JOURNALD_PARTIAL_MAX);
+	return log;
+}
+
+void journald_log_free(JournaldLog *log)
+{
+	if (log == NULL)
+		return;
+	for (int i = 0; i < _LOG_STREAM_MAX; i++)
+		g_string_free(log->partial[i], TRUE);
+	g_free(log);
+}
+
+static void send_entry(JournaldLog *log, LogStream stream, bool partial, const char *msg, size_t len)
+{
+	JournaldFields f;
+
+	journald_build_fields(&f, &log->cfg, stream, partial, msg, len);
+#if USE_JOURNALD
+	int r = sd_journal_sendv(f.iov, (int)f.n);
+	if (r < 0 && !log->warned) {
+		diag_warn_errno(r, "sd_journal_sendv");
+		log->warned = true;
+	} else if (r >= 0) {
+		log->warned = false;
+	}
+#endif
+	journald_fields_clear(&f);
+}
+
+void journald_log_write(JournaldLog *log, LogStream stream, const char *data, size_t len)
+{
+	GString *buf = log->partial[stream];
+
+	while (len > 0) {
+		const char *nl = memchr(data, '\n', len);
+		size_t n = nl ? (size_t)(nl - data) + 1 : len;
+
+		if (nl == NULL) {
+			/* A piece with no newline: keep it, unless it does not fit next to what is kept (#321). */
+			if (buf->len + n > JOURNALD_PARTIAL_MAX) {
+				g_string_append_len(buf, data, (gssize)n);
+				send_entry(log, stream, true, buf->str, buf->len);
+				g_string_truncate(buf, 0);
+			} else {
+				g_string_append_len(buf, data, (gssize)n);
+			}
+		} else if (buf->len > 0) {
+			g_string_append_len(buf, data, (gssize)n);
+			send_entry(log, stream, false, buf->str, buf->len);
+			g_string_truncate(buf, 0);
+		} else {
+			send_entry(log, stream, false, data, n);
+		}
+		data += n;
+		len -= n;
+	}
+}
+
+void journald_log_flush(JournaldLog *log)
+{
+	for (int i = 0; i < _LOG_STREAM_MAX; i++) {
+		GString *buf = log->partial[i];
+		if (buf->len > 0) {
+			send_entry(log, (LogStream)i, true, buf->str, buf->len);
+			g_string_truncate(buf, 0);
+		}
+	}
+}
