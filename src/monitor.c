@@ -16,6 +16,7 @@
 #include <glib-unix.h>
 
 #include "attach.h"
+#include "console.h"
 #include "ctl_fifo.h"
 #include "diag.h"
 #include "exit_file.h"
@@ -50,6 +51,8 @@ struct Monitor {
 	StdioRelay *relay;
 	AttachServer *attach;
 	CtlFifos *ctl;
+	Console *console;
+	int master_fd; /* the pty master (borrowed from stdin_w's open file), -1 until received */
 	GByteArray *stdin_pending;
 	guint stdin_source;
 	bool stdin_close_pending;
@@ -74,6 +77,7 @@ Monitor *monitor_new(const Options *opts, GArray *inherited_fds)
 	mon->opts = opts;
 	mon->inherited_fds = inherited_fds;
 	mon->start_fd = mon->sync_fd = mon->attach_pipe_fd = mon->devnull_fd = mon->stdin_w = -1;
+	mon->master_fd = -1;
 	mon->unknown_children = g_array_new(FALSE, FALSE, sizeof(CachedChild));
 	mon->stdin_pending = g_byte_array_new();
 	return mon;
@@ -89,6 +93,7 @@ void monitor_free(Monitor *mon)
 		g_source_remove(mon->stdin_source);
 	g_clear_pointer(&mon->attach, attach_server_free);
 	g_clear_pointer(&mon->ctl, ctl_fifos_free);
+	g_clear_pointer(&mon->console, console_free);
 	g_clear_pointer(&mon->relay, stdio_relay_free);
 	g_clear_pointer(&mon->signals, signals_free);
 	log_sinks_clear(&mon->sinks);
@@ -294,6 +299,9 @@ static void stdin_close(Monitor *mon)
 		mon->stdin_source = 0;
 	}
 	g_byte_array_set_size(mon->stdin_pending, 0);
+	/* With a terminal only our input side goes; resizes keep working through the output dup. */
+	if (mon->master_fd >= 0 && mon->master_fd == mon->stdin_w)
+		mon->master_fd = mon->relay ? stdio_relay_fd(mon->relay, LOG_STREAM_STDOUT) : -1;
 	closep(&mon->stdin_w);
 }
 
@@ -337,6 +345,11 @@ static bool on_input(void *data, const char *buf, size_t len)
 {
 	Monitor *mon = data;
 
+	if (mon->opts->terminal && mon->master_fd < 0 && !mon->stdin_close_pending) {
+		/* Before the pty master exists: keep the bytes, hold the clients (§5.2). */
+		g_byte_array_append(mon->stdin_pending, (const guint8 *)buf, (guint)len);
+		return false;
+	}
 	if (mon->stdin_w < 0) {
 		/* No stdin at all: read once, then leave the client unread (§5.3).  Closed stdin: drop. */
 		return mon->opts->stdin_open || mon->opts->terminal;
@@ -369,7 +382,36 @@ static void on_reopen(void *data)
 
 static void on_resize(void *data, int rows, int cols)
 {
-	diag_warn("Cannot resize to %dx%d: the container has no terminal", rows, cols);
+	Monitor *mon = data;
+	int r = mon->master_fd >= 0 ? console_set_winsize(mon->master_fd, rows, cols) : -ENOTTY;
+
+	if (r < 0)
+		diag_warn_errno(r, "Failed to resize the terminal to %dx%d", rows, cols);
+}
+
+static void on_master(void *data, int fd)
+{
+	Monitor *mon = data;
+	int out = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+
+	console_setup_master(fd);
+	if (out < 0) {
+		diag_error_errno(errno, "Failed to duplicate the console file descriptor");
+		(void)close(fd);
+		return;
+	}
+	(void)fd_set_nonblock(fd, true);
+	mon->master_fd = fd;
+	mon->stdin_w = fd;
+	stdio_relay_set_stdout(mon->relay, out, true);
+	ctl_fifos_enable_resize(mon->ctl);
+	/* Input that arrived before the master: write it now, then let clients talk again. */
+	if (stdin_flush(mon)) {
+		if (mon->attach)
+			attach_server_resume_input(mon->attach);
+	} else if (mon->stdin_source == 0) {
+		mon->stdin_source = g_unix_fd_add(mon->stdin_w, G_IO_OUT | G_IO_ERR, stdin_writable, mon);
+	}
 }
 
 /* ---- the run ---------------------------------------------------------------------------------- */
@@ -490,11 +532,19 @@ static gboolean monitor_start_runtime(Monitor *mon, GError **error)
 	static const StdioCallbacks stdio_cb = {.on_output = on_output};
 
 	if (!opts->log.passthrough) {
-		if ((opts->stdin_open && !make_pipe(in, error)) || !make_pipe(out, error) || !make_pipe(err, error))
+		bool pipes = !opts->terminal;
+		if ((pipes && opts->stdin_open && !make_pipe(in, error)) || (pipes && !make_pipe(out, error)) ||
+		    !make_pipe(err, error))
 			return FALSE;
-		(void)fd_set_nonblock(in[1], true);
+		if (in[1] >= 0)
+			(void)fd_set_nonblock(in[1], true);
 		mon->stdin_w = in[1];
 		mon->relay = stdio_relay_new(out[0], err[0], &stdio_cb, mon);
+	}
+	if (opts->terminal) {
+		mon->console = console_new(error);
+		if (mon->console == NULL)
+			goto fail;
 	}
 	if (!monitor_setup_attach(mon, error))
 		goto fail;
@@ -503,7 +553,8 @@ static gboolean monitor_start_runtime(Monitor *mon, GError **error)
 		goto fail;
 	mon->container_pidfile =
 		opts->container_pidfile ? g_strdup(opts->container_pidfile) : runtime_default_pidfile(opts->cid);
-	g_auto(GStrv) argv = runtime_build_argv(opts, mon->container_pidfile, NULL);
+	g_auto(GStrv) argv =
+		runtime_build_argv(opts, mon->container_pidfile, mon->console ? console_path(mon->console) : NULL);
 	if (diag_get_level() >= DIAG_TRACE) {
 		g_autofree char *joined = g_strjoinv(" ", argv);
 		diag_trace("Running runtime: %s", joined);
@@ -536,6 +587,8 @@ static gboolean monitor_start_runtime(Monitor *mon, GError **error)
 		for (int fd = 0; fd <= 2; fd++)
 			(void)dup2(mon->devnull_fd, fd);
 	signals_attach(mon->signals);
+	if (mon->console)
+		console_watch(mon->console, on_master, mon);
 	return TRUE;
 fail:
 	closep(&in[0]);
@@ -576,6 +629,19 @@ static gboolean monitor_check_runtime(Monitor *mon, GError **error)
 			    status);
 		return FALSE;
 	}
+	if (mon->console && mon->master_fd < 0 && mon->relay) {
+		/* The runtime may have sent the master just before it exited. */
+		int fd = console_try_receive(mon->console);
+		if (fd >= 0)
+			on_master(mon, fd);
+	}
+	if (opts->terminal && mon->master_fd < 0 && mon->relay) {
+		static const char msg[] = "Runtime did not set up terminal";
+		monitor_sync_send(mon, 0, -1, msg, sizeof(msg) - 1);
+		g_set_error(error, VIGIL_ERROR, VIGIL_ERROR_FAILED, "%s", msg);
+		return FALSE;
+	}
+	g_clear_pointer(&mon->console, console_free);
 	if (r < 0) {
 		g_autofree char *msg = read_runtime_error(mon, &len);
 		g_autofree char *text = len ? NULL
@@ -658,10 +724,6 @@ int monitor_run(Monitor *mon, GError **error)
 {
 	const Options *opts = mon->opts;
 
-	if (opts->terminal) {
-		g_set_error(error, VIGIL_ERROR, VIGIL_ERROR_FAILED, "--terminal is not supported by this build yet");
-		return -1;
-	}
 	if (!monitor_setup_process(mon, error) || !monitor_start_runtime(mon, error))
 		return -1;
 	iterate_until(mon, runtime_finished);

@@ -17,6 +17,8 @@ typedef struct StdioStream {
 	LogStream id;
 	int fd;
 	guint source;
+	guint retry_source;
+	bool tty;
 } StdioStream;
 
 struct StdioRelay {
@@ -27,13 +29,39 @@ struct StdioRelay {
 	char *buf;
 };
 
-static void stream_close(StdioStream *st)
+static void stream_unwatch(StdioStream *st)
 {
 	if (st->source) {
 		g_source_remove(st->source);
 		st->source = 0;
 	}
+	if (st->retry_source) {
+		g_source_remove(st->retry_source);
+		st->retry_source = 0;
+	}
+}
+
+static void stream_close(StdioStream *st)
+{
+	stream_unwatch(st);
 	closep(&st->fd);
+}
+
+static gboolean stream_ready(int fd, GIOCondition cond, gpointer data);
+
+static void stream_watch(StdioStream *st)
+{
+	if (st->fd >= 0 && st->source == 0 && st->retry_source == 0 && !st->relay->paused)
+		st->source = g_unix_fd_add(st->fd, G_IO_IN | G_IO_HUP | G_IO_ERR, stream_ready, st);
+}
+
+static gboolean stream_retry(gpointer data)
+{
+	StdioStream *st = data;
+
+	st->retry_source = 0;
+	stream_watch(st);
+	return G_SOURCE_REMOVE;
 }
 
 /* Returns bytes read, 0 at EOF (stream closed), or -EAGAIN. */
@@ -54,6 +82,8 @@ static ssize_t stream_read_once(StdioStream *st)
 	}
 	if (n < 0 && errno == EAGAIN)
 		return -EAGAIN;
+	if (st->tty)
+		return -EIO; /* no slave open at the moment; the caller decides */
 	if (n < 0 && errno != EIO)
 		diag_warn_errno(errno, "Failed to read container %s",
 				st->id == LOG_STREAM_STDOUT ? "stdout" : "stderr");
@@ -70,6 +100,12 @@ static gboolean stream_ready(int fd, GIOCondition cond, gpointer data)
 
 	if (n == 0)
 		return G_SOURCE_REMOVE; /* stream_close() already dropped the id */
+	if (n == -EIO) {
+		/* Hang-up on a pty without data: look again in 100 ms, not EOF (§5.2). */
+		st->source = 0;
+		st->retry_source = g_timeout_add(100, stream_retry, st);
+		return G_SOURCE_REMOVE;
+	}
 	return G_SOURCE_CONTINUE;
 }
 
@@ -90,6 +126,17 @@ StdioRelay *stdio_relay_new(int stdout_fd, int stderr_fd, const StdioCallbacks *
 	return relay;
 }
 
+void stdio_relay_set_stdout(StdioRelay *relay, int fd, bool tty)
+{
+	StdioStream *st = &relay->streams[LOG_STREAM_STDOUT];
+
+	stream_close(st);
+	st->fd = fd;
+	st->tty = tty;
+	(void)fd_set_nonblock(fd, true);
+	stream_watch(st);
+}
+
 void stdio_relay_free(StdioRelay *relay)
 {
 	if (relay == NULL)
@@ -105,12 +152,10 @@ void stdio_relay_set_paused(StdioRelay *relay, bool paused)
 	relay->paused = paused;
 	for (int i = 0; i < _LOG_STREAM_MAX; i++) {
 		StdioStream *st = &relay->streams[i];
-		if (paused && st->source) {
-			g_source_remove(st->source);
-			st->source = 0;
-		} else if (!paused && st->fd >= 0 && st->source == 0) {
-			st->source = g_unix_fd_add(st->fd, G_IO_IN | G_IO_HUP | G_IO_ERR, stream_ready, st);
-		}
+		if (paused)
+			stream_unwatch(st);
+		else
+			stream_watch(st);
 	}
 }
 

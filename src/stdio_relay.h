@@ -30,6 +30,12 @@ StdioRelay *stdio_relay_new(int stdout_fd, int stderr_fd, const StdioCallbacks *
 void stdio_relay_free(StdioRelay *relay);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(StdioRelay, stdio_relay_free)
 
+/*
+ * Give the relay its stdout after creation: the pty master (tty = true) arrives only once the runtime
+ * sends it.  On a tty, EIO or a hang-up means no slave is open right now: the stream is polled again
+ * after 100 ms instead of being closed (§5.2); it ends only with the final drain.
+ */
+void stdio_relay_set_stdout(StdioRelay *relay, int fd, bool tty);
 /* Start (or, with paused, stop) watching the open streams. */
 void stdio_relay_set_paused(StdioRelay *relay, bool paused);
 /* Read what is left without blocking, stdout first, until EAGAIN or EOF. */
