@@ -112,6 +112,19 @@ void monitor_free(Monitor *mon)
 	g_free(mon);
 }
 
+/* Close one of the engine's fds early and forget it, so that the final sweep of inherited fds cannot
+ * close an fd of ours that reused its number. */
+static void close_inherited(Monitor *mon, int *fd)
+{
+	for (guint i = 0; *fd >= 0 && mon->inherited_fds && i < mon->inherited_fds->len; i++) {
+		if (g_array_index(mon->inherited_fds, int, i) == *fd) {
+			g_array_remove_index_fast(mon->inherited_fds, i);
+			break;
+		}
+	}
+	closep(fd);
+}
+
 /* ---- before daemonizing ---------------------------------------------------------------------- */
 
 static void monitor_lower_oom_score(Monitor *mon)
@@ -188,7 +201,7 @@ gboolean monitor_prepare(Monitor *mon, GError **error)
 			return FALSE;
 		}
 		if (!opts->exec_attach)
-			closep(&mon->start_fd);
+			close_inherited(mon, &mon->start_fd);
 	}
 	mon->devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (mon->devnull_fd < 0) {
@@ -211,7 +224,7 @@ static void monitor_sync_send(Monitor *mon, int fd_kind, int value, const char *
 	g_autofree char *rec = sync_msg_build(key, value, msg, len, &out_len);
 	int r = write_all(*fd, rec, out_len);
 	if (r == -EPIPE)
-		closep(fd); /* the engine went away: nothing to tell */
+		close_inherited(mon, fd); /* the engine went away: nothing to tell */
 	else if (r < 0)
 		diag_warn_errno(r, "Unable to send a message to the parent");
 }
@@ -575,7 +588,7 @@ static gboolean monitor_start_runtime(Monitor *mon, GError **error)
 	closep(&in[0]);
 	closep(&out[1]);
 	closep(&err[1]);
-	closep(&mon->start_fd);
+	close_inherited(mon, &mon->start_fd);
 	if (mon->runtime_pid < 0) {
 		g_set_error(error, VIGIL_ERROR, VIGIL_ERROR_FAILED, "Failed to fork the runtime: %s",
 			    g_strerror(-mon->runtime_pid));
@@ -668,12 +681,9 @@ static gboolean monitor_check_runtime(Monitor *mon, GError **error)
 
 static void close_inherited_fds(Monitor *mon)
 {
-	const char *sync_env = getenv("_OCI_SYNCPIPE");
-	int sync_fd = sync_env ? fd_parse(sync_env) : -1;
-
 	for (guint i = 0; mon->inherited_fds && i < mon->inherited_fds->len; i++) {
 		int fd = g_array_index(mon->inherited_fds, int, i);
-		if (fd <= 2 || fd == sync_fd)
+		if (fd <= 2 || fd == mon->sync_fd)
 			continue;
 		if (fd == mon->attach_pipe_fd)
 			mon->attach_pipe_fd = -1;
