@@ -24,6 +24,7 @@
 #include "fs_util.h"
 #include "log_journald.h"
 #include "log_k8s.h"
+#include "oom.h"
 #include "runtime.h"
 #include "signals.h"
 #include "stdio_relay.h"
@@ -52,6 +53,8 @@ struct Monitor {
 	AttachServer *attach;
 	CtlFifos *ctl;
 	Console *console;
+	OomWatch *oom;
+	bool oom_seen;
 	int master_fd; /* the pty master (borrowed from stdin_w's open file), -1 until received */
 	GByteArray *stdin_pending;
 	guint stdin_source;
@@ -94,6 +97,7 @@ void monitor_free(Monitor *mon)
 	g_clear_pointer(&mon->attach, attach_server_free);
 	g_clear_pointer(&mon->ctl, ctl_fifos_free);
 	g_clear_pointer(&mon->console, console_free);
+	g_clear_pointer(&mon->oom, oom_watch_free);
 	g_clear_pointer(&mon->relay, stdio_relay_free);
 	g_clear_pointer(&mon->signals, signals_free);
 	log_sinks_clear(&mon->sinks);
@@ -402,6 +406,23 @@ static void on_resize(void *data, int rows, int cols)
 		diag_warn_errno(r, "Failed to resize the terminal to %dx%d", rows, cols);
 }
 
+/* §10: the empty oom file in the persist dir and in the bundle, never in the cwd. */
+static void on_oom(void *data)
+{
+	Monitor *mon = data;
+	const Options *opts = mon->opts;
+	g_autofree char *cwd = NULL;
+	const char *dirs[] = {opts->persist_dir, opts->bundle ? opts->bundle : (cwd = g_get_current_dir())};
+
+	mon->oom_seen = true;
+	diag_info("OOM event for the container");
+	for (size_t i = 0; i < G_N_ELEMENTS(dirs); i++) {
+		int r = dirs[i] ? oom_write_file(dirs[i]) : 0;
+		if (r < 0)
+			diag_warn_errno(r, "Failed to write the oom file in '%s'", dirs[i]);
+	}
+}
+
 static void on_master(void *data, int fd)
 {
 	Monitor *mon = data;
@@ -697,6 +718,7 @@ static int monitor_exit_sequence(Monitor *mon, GError **error)
 	const Options *opts = mon->opts;
 	int status;
 
+	oom_watch_final_check(mon->oom);
 	if (mon->relay && !mon->timed_out)
 		stdio_relay_drain(mon->relay);
 	log_sinks_finish(&mon->sinks, !opts->no_sync_log);
@@ -741,6 +763,8 @@ int monitor_run(Monitor *mon, GError **error)
 		return -1;
 	if (mon->relay)
 		stdio_relay_set_paused(mon->relay, false);
+	if (!opts->exec)
+		mon->oom = oom_watch_new(mon->container_pid, on_oom, mon);
 	if (opts->timeout > 0)
 		mon->timeout_source = g_timeout_add_seconds((guint)opts->timeout, on_timeout, mon);
 	signals_reap(mon->signals); /* anything that ended while the pid was unknown */
