@@ -564,6 +564,7 @@ static gboolean monitor_start_runtime(Monitor *mon, GError **error)
 		.forward = on_forward,
 	};
 	static const StdioCallbacks stdio_cb = {.on_output = on_output};
+	g_auto(GStrv) argv = NULL;
 
 	if (!opts->log.passthrough) {
 		bool pipes = !opts->terminal;
@@ -587,8 +588,7 @@ static gboolean monitor_start_runtime(Monitor *mon, GError **error)
 		goto fail;
 	mon->container_pidfile =
 		opts->container_pidfile ? g_strdup(opts->container_pidfile) : runtime_default_pidfile(opts->cid);
-	g_auto(GStrv) argv =
-		runtime_build_argv(opts, mon->container_pidfile, mon->console ? console_path(mon->console) : NULL);
+	argv = runtime_build_argv(opts, mon->container_pidfile, mon->console ? console_path(mon->console) : NULL);
 	if (diag_get_level() >= DIAG_TRACE) {
 		g_autofree char *joined = g_strjoinv(" ", argv);
 		diag_trace("Running runtime: %s", joined);

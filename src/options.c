@@ -78,6 +78,10 @@ static gboolean api_version_cb(const char *name, const char *value, gpointer dat
 	{                                                                    \
 		l, s, 0, G_OPTION_ARG_STRING_ARRAY, &opts->field, desc, NULL \
 	}
+#define E_HARR(l, field, desc)                                                                  \
+	{                                                                                       \
+		l, 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING_ARRAY, &opts->field, desc, NULL \
+	}
 #define E_FLAG(l, s, field, desc)                                    \
 	{                                                            \
 		l, s, 0, G_OPTION_ARG_NONE, &opts->field, desc, NULL \
@@ -125,8 +129,8 @@ static GOptionContext *options_context(Options *opts)
 		      "Additional arg to pass to the exit command.  Can be specified multiple times"),
 		E_INT("exit-delay", 0, exit_delay, "Delay before invoking the exit command (in seconds)"),
 		E_STR("restore", 0, restore, "Restore a container from a checkpoint"),
-		E_ARR("restore-arg", 0, runtime_opts,
-		      "Additional arg to pass to the restore command. Can be specified multiple times. (DEPRECATED)"),
+		E_HARR("restore-arg", runtime_opts,
+		       "Additional arg to pass to the restore command. Can be specified multiple times. (DEPRECATED)"),
 		E_ARR("runtime-opt", 0, runtime_opts,
 		      "Additional opts to pass to the restore or exec command. Can be specified multiple times"),
 		E_ARR("runtime-arg", 0, runtime_args,
@@ -253,10 +257,10 @@ gboolean options_validate(Options *opts, GError **error)
 	if (opts->log_max_files < 0)
 		fail(OPTIONS_ERROR_PLAIN, "--log-max-files must be non-negative, got %d", opts->log_max_files);
 	if (opts->log_rotate && opts->log_max_files == 0)
-		fail(OPTIONS_ERROR_PLAIN, "--log-rotate requires --log-max-files of at least 1");
+		fail(OPTIONS_ERROR_PLAIN, "log-max-files must be at least 1 when log-rotate is enabled");
 	/* 3 */
 	if (opts->cid == NULL)
-		fail(OPTIONS_ERROR_FATAL, "Container ID not provided. Use --cid");
+		fail(OPTIONS_ERROR_PLAIN, "Container ID not provided. Use --cid");
 	/* 4 */
 	if (opts->log_level != NULL && diag_parse_level(opts->log_level, &level) < 0)
 		fail(OPTIONS_ERROR_FATAL, "No such log level %s", opts->log_level);
@@ -274,7 +278,7 @@ gboolean options_validate(Options *opts, GError **error)
 	if (opts->runtime == NULL)
 		fail(OPTIONS_ERROR_FATAL, "Runtime path not provided. Use --runtime");
 	if (access(opts->runtime, X_OK) < 0)
-		fail(OPTIONS_ERROR_FATAL, "Runtime path %s is not valid: %s", opts->runtime, g_strerror(errno));
+		fail(OPTIONS_ERROR_FATAL, "Runtime path %s is not valid %s", opts->runtime, g_strerror(errno));
 	/* 9, 10 */
 	if (opts->exec && opts->exec_process_spec == NULL)
 		fail(OPTIONS_ERROR_FATAL, "Exec process spec path not provided. Use --exec-process-spec");

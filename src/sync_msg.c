@@ -32,7 +32,13 @@ static bool json_append_string(GString *out, const char *s, size_t len)
 		return false;
 	if (yajl_gen_get_buf(gen, &buf, &buf_len) != yajl_gen_status_ok)
 		return false;
-	g_string_append_len(out, (const char *)buf, (gssize)buf_len);
+	/* yajl leaves DEL raw; conmon 2.2 escapes it like the other control bytes (§4.4). */
+	for (size_t i = 0; i < buf_len; i++) {
+		if (buf[i] == 0x7f)
+			g_string_append(out, "\\u007f");
+		else
+			g_string_append_c(out, (char)buf[i]);
+	}
 	return true;
 }
 
