@@ -24,6 +24,7 @@
 #include "fs_util.h"
 #include "log_journald.h"
 #include "log_k8s.h"
+#include "notify.h"
 #include "oom.h"
 #include "runtime.h"
 #include "signals.h"
@@ -54,6 +55,7 @@ struct Monitor {
 	CtlFifos *ctl;
 	Console *console;
 	OomWatch *oom;
+	NotifyRelay *notify;
 	bool oom_seen;
 	int master_fd; /* the pty master (borrowed from stdin_w's open file), -1 until received */
 	GByteArray *stdin_pending;
@@ -98,6 +100,7 @@ void monitor_free(Monitor *mon)
 	g_clear_pointer(&mon->ctl, ctl_fifos_free);
 	g_clear_pointer(&mon->console, console_free);
 	g_clear_pointer(&mon->oom, oom_watch_free);
+	g_clear_pointer(&mon->notify, notify_relay_free);
 	g_clear_pointer(&mon->relay, stdio_relay_free);
 	g_clear_pointer(&mon->signals, signals_free);
 	log_sinks_clear(&mon->sinks);
@@ -497,6 +500,12 @@ static gboolean monitor_setup_process(Monitor *mon, GError **error)
 {
 	const Options *opts = mon->opts;
 
+	if (opts->sdnotify_socket) {
+		g_autofree char *cwd = opts->bundle ? NULL : g_get_current_dir();
+		mon->notify = notify_relay_new(opts->bundle ? opts->bundle : cwd, opts->sdnotify_socket, error);
+		if (mon->notify == NULL)
+			return FALSE;
+	}
 	if (!env_fd("_OCI_SYNCPIPE", &mon->sync_fd, error))
 		return FALSE;
 	if (opts->exec_attach) {
