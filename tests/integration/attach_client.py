@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""An attach client (interface.md §6), as podman/CRI-O use it.
+
+  attach_client.py SOCKET OUTPREFIX [--send TEXT] [--timeout SECS]
+
+Connects to SOCKET as AF_UNIX SOCK_SEQPACKET, then writes OUTPREFIX.connected. With --send,
+writes TEXT (backslash escapes allowed) as one message and shuts the socket down for writing
+(what the engines do at the end of input). Then reads messages until EOF and writes:
+  OUTPREFIX.2, OUTPREFIX.3   the concatenated payloads for stream id 2 (stdout) and 3 (stderr)
+  OUTPREFIX.sizes            one line per message: "<stream id> <payload length>"
+  OUTPREFIX.eof              if the monitor closed the connection (0-byte read)
+  OUTPREFIX.at-exit-file     with --exit-file F: "closed" if the connection had been closed when F
+                             appeared, else "open"
+Exit status 0 on EOF, 2 on timeout, 1 on errors.
+"""
+import argparse
+import os
+import select
+import socket
+import sys
+import time
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("socket")
+    ap.add_argument("out")
+    ap.add_argument("--send")
+    ap.add_argument("--timeout", type=float, default=30.0)
+    ap.add_argument("--exit-file", help="when this file appears, record in OUTPREFIX.at-exit-file whether "
+                    "the connection was already closed (\"closed\") or not (\"open\")")
+    args = ap.parse_args()
+
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    # long paths: dial through an O_PATH fd on the socket file, as podman does (§6.1)
+    fd = os.open(args.socket, os.O_PATH)
+    s.connect("/proc/self/fd/%d" % fd)
+    os.close(fd)
+    open(args.out + ".connected", "w").close()
+    if args.send is not None:
+        s.send(args.send.encode().decode("unicode_escape").encode("latin-1"))
+        s.shutdown(socket.SHUT_WR)
+
+    streams = {2: bytearray(), 3: bytearray()}
+    sizes = []
+    deadline = time.monotonic() + args.timeout
+    rc = 2
+    checked = args.exit_file is None
+    while time.monotonic() < deadline:
+        if not checked and os.path.exists(args.exit_file):
+            # everything vigil did before writing the exit file is queued on the socket by now:
+            # drain it without blocking and see whether it ends with EOF
+            checked = True
+            state = "open"
+            while True:
+                r, _, _ = select.select([s], [], [], 0)
+                if not r:
+                    break
+                msg = s.recv(65536)
+                if not msg:
+                    state = "closed"
+                    break
+                sizes.append("%d %d" % (msg[0], len(msg) - 1))
+                streams.setdefault(msg[0], bytearray()).extend(msg[1:])
+            with open(args.out + ".at-exit-file", "w") as f:
+                f.write(state)
+            if state == "closed":
+                open(args.out + ".eof", "w").close()
+                rc = 0
+                break
+        r, _, _ = select.select([s], [], [], 0.01 if not checked else 0.1)
+        if not r:
+            continue
+        msg = s.recv(65536)
+        if not msg:
+            if not checked:
+                # EOF came before the exit file was seen
+                with open(args.out + ".at-exit-file", "w") as f:
+                    f.write("closed")
+            open(args.out + ".eof", "w").close()
+            rc = 0
+            break
+        sid = msg[0]
+        sizes.append("%d %d" % (sid, len(msg) - 1))
+        if sid not in streams:
+            print("unexpected stream id %d" % sid, file=sys.stderr)
+            rc = 1
+            streams[sid] = bytearray()
+        streams[sid] += msg[1:]
+    for sid in (2, 3):
+        with open("%s.%d" % (args.out, sid), "wb") as f:
+            f.write(streams[sid])
+    with open(args.out + ".sizes", "w") as f:
+        f.write("".join(line + "\n" for line in sizes))
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
