@@ -6,6 +6,8 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include <glib.h>
 
@@ -14,6 +16,22 @@ int exit_status_from_wait(int wstatus);
 
 /* Atomically write "<dir>/<name>" containing status in decimal, no newline, mode 0644. */
 gboolean exit_file_write(const char *dir, const char *name, int status, GError **error);
+
+/* The opt-in exit record (--exit-json): what ended the container and what was logged. */
+typedef struct ExitRecord {
+	int exit_code;		   /* as in the exit file */
+	int signal;		   /* the killing signal, 0 when the container exited */
+	bool oom_killed;	   /* an OOM event was seen for the container's cgroup */
+	uint64_t oom_kill_count;   /* OOM kills seen while monitoring */
+	bool timed_out;		   /* --timeout fired */
+	int64_t start_time_ns;	   /* CLOCK_REALTIME when the container's pid was known */
+	int64_t exit_time_ns;	   /* CLOCK_REALTIME when its exit was seen */
+	uint64_t bytes_logged[2];  /* stdout, stderr: bytes the container wrote */
+	uint64_t bytes_dropped[2]; /* stdout, stderr: bytes not kept by a size cap */
+} ExitRecord;
+
+/* The record as one line of JSON (yajl).  Pure.  Caller frees; length in *ret_len. */
+char *exit_record_to_json(const ExitRecord *rec, size_t *ret_len);
 
 typedef struct ExitCommand {
 	const char *path;

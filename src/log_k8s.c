@@ -240,10 +240,10 @@ static void k8s_update_timestamp(K8sLog *log, const struct timespec *now)
 	}
 }
 
-void k8s_log_write(K8sLog *log, LogStream stream, const struct timespec *now, const char *data, size_t len)
+size_t k8s_log_write(K8sLog *log, LogStream stream, const struct timespec *now, const char *data, size_t len)
 {
 	if (log->global_full || len == 0)
-		return;
+		return len;
 	k8s_update_timestamp(log, now);
 	while (len > 0) {
 		bool partial;
@@ -252,7 +252,8 @@ void k8s_log_write(K8sLog *log, LogStream stream, const struct timespec *now, co
 
 		if (log->global_size_max > 0 && log->total_bytes >= log->global_size_max) {
 			log->global_full = true;
-			break;
+			k8s_flush(log);
+			return len;
 		}
 		if (log->size_max > 0 && log->file_bytes + rec > log->size_max)
 			k8s_log_reopen(log);
@@ -265,6 +266,7 @@ void k8s_log_write(K8sLog *log, LogStream stream, const struct timespec *now, co
 		len -= n;
 	}
 	k8s_flush(log);
+	return 0;
 }
 
 void k8s_log_finish(K8sLog *log, bool sync)

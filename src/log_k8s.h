@@ -52,8 +52,11 @@ K8sLog *k8s_log_open(const K8sLogConfig *cfg, GError **error);
 void k8s_log_free(K8sLog *log);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(K8sLog, k8s_log_free)
 
-/* Log one chunk read at *now.  Errors are reported once per kind and never stop the monitor. */
-void k8s_log_write(K8sLog *log, LogStream stream, const struct timespec *now, const char *data, size_t len);
+/*
+ * Log one chunk read at *now.  Errors are reported once per kind and never stop the monitor.  Returns
+ * the content bytes dropped because --log-global-size-max was reached.
+ */
+size_t k8s_log_write(K8sLog *log, LogStream stream, const struct timespec *now, const char *data, size_t len);
 /* Start a fresh file at the path (truncate, or rotate with --log-rotate); counters reset. */
 void k8s_log_reopen(K8sLog *log);
 /* fsync when sync is true. */

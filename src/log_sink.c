@@ -78,8 +78,9 @@ void log_config_clear(LogConfig *cfg)
 
 void log_sinks_write(LogSinks *sinks, LogStream stream, const struct timespec *now, const char *data, size_t len)
 {
+	sinks->bytes[stream] += len;
 	if (sinks->k8s)
-		k8s_log_write(sinks->k8s, stream, now, data, len);
+		sinks->dropped[stream] += k8s_log_write(sinks->k8s, stream, now, data, len);
 	if (sinks->journald)
 		journald_log_write(sinks->journald, stream, data, len);
 }

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include <glib.h>
@@ -31,8 +32,10 @@ typedef struct K8sLog K8sLog;
 typedef struct JournaldLog JournaldLog;
 
 typedef struct LogSinks {
-	K8sLog *k8s;	       /* owned, or NULL */
-	JournaldLog *journald; /* owned, or NULL */
+	K8sLog *k8s;			   /* owned, or NULL */
+	JournaldLog *journald;		   /* owned, or NULL */
+	uint64_t bytes[_LOG_STREAM_MAX];   /* bytes the container wrote, per stream */
+	uint64_t dropped[_LOG_STREAM_MAX]; /* bytes a driver dropped (size caps), per stream */
 } LogSinks;
 
 /* Hand one chunk read from the container to every driver.  now: the chunk's read time. */

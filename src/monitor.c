@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -72,6 +73,8 @@ struct Monitor {
 	guint timeout_source;
 	bool timed_out;
 	bool exit_command_armed;
+	int64_t start_time_ns;
+	int64_t exit_time_ns;
 	GError *error;
 };
 
@@ -248,6 +251,7 @@ static void on_child_exited(void *data, pid_t pid, int wstatus)
 		diag_debug("runtime %d exited with status %d", pid, exit_status_from_wait(wstatus));
 	} else if (mon->container_pid > 0 && pid == mon->container_pid) {
 		mon->container_done = true;
+		mon->exit_time_ns = g_get_real_time() * 1000;
 		mon->container_wstatus = wstatus;
 		diag_debug("container %d exited with status %d", pid, exit_status_from_wait(wstatus));
 	} else if (mon->container_pid == 0) {
@@ -696,6 +700,7 @@ static gboolean monitor_check_runtime(Monitor *mon, GError **error)
 		return FALSE;
 	}
 	mon->container_pid = pid;
+	mon->start_time_ns = g_get_real_time() * 1000;
 	diag_debug("container pid is %d", pid);
 	if (!opts->exec || opts->api_version)
 		monitor_sync_send(mon, 0, pid, NULL, 0);
@@ -719,6 +724,39 @@ static void close_inherited_fds(Monitor *mon)
 			mon->attach_pipe_fd = -1;
 		(void)close(fd);
 	}
+}
+
+/* --exit-json: <persist-dir>/exit.json, else <exit-dir>/<cid>.json (both atomic). */
+static void write_exit_json(Monitor *mon, int status)
+{
+	const Options *opts = mon->opts;
+	ExitRecord rec = {
+		.exit_code = status,
+		.signal = !mon->timed_out && !mon->container_gone && WIFSIGNALED(mon->container_wstatus)
+				  ? WTERMSIG(mon->container_wstatus)
+				  : 0,
+		.oom_killed = mon->oom_seen,
+		.oom_kill_count = oom_watch_kill_count(mon->oom),
+		.timed_out = mon->timed_out,
+		.start_time_ns = mon->start_time_ns,
+		.exit_time_ns = mon->exit_time_ns ? mon->exit_time_ns : g_get_real_time() * 1000,
+	};
+	g_autofree char *path = NULL;
+	size_t len;
+
+	memcpy(rec.bytes_logged, mon->sinks.bytes, sizeof(rec.bytes_logged));
+	memcpy(rec.bytes_dropped, mon->sinks.dropped, sizeof(rec.bytes_dropped));
+	if (opts->persist_dir)
+		path = g_build_filename(opts->persist_dir, "exit.json", NULL);
+	else if (opts->exit_dir) {
+		g_autofree char *name = g_strconcat(opts->cid, ".json", NULL);
+		path = g_build_filename(opts->exit_dir, name, NULL);
+	} else
+		return;
+	g_autofree char *json = exit_record_to_json(&rec, &len);
+	int r = json ? atomic_write_file(path, json, len, 0644) : -ENOMEM;
+	if (r < 0)
+		diag_warn_errno(r, "Failed to write '%s'", path);
 }
 
 /* §9.1 steps 2-9.  Returns the status. */
@@ -746,6 +784,8 @@ static int monitor_exit_sequence(Monitor *mon, GError **error)
 	}
 	g_clear_pointer(&mon->signals, signals_free);
 	close_inherited_fds(mon);
+	if (opts->exit_json)
+		write_exit_json(mon, status);
 	if (opts->persist_dir && !exit_file_write(opts->persist_dir, "exit", status, error))
 		return status;
 	if (opts->exit_dir && !exit_file_write(opts->exit_dir, opts->cid, status, error))

@@ -32,6 +32,8 @@ struct OomWatch {
 	char *dir; /* the cgroup directory */
 	uint64_t last_oom;
 	uint64_t last_oom_kill;
+	uint64_t base_oom_kill; /* v2: the counter when the watch started */
+	uint64_t events;	/* v1: OOM events seen */
 	void (*on_oom)(void *user_data);
 	void *user_data;
 };
@@ -145,6 +147,7 @@ static gboolean oom_ready(int fd, GIOCondition cond, gpointer data)
 		w->source = 0;
 		return G_SOURCE_REMOVE;
 	}
+	w->events++;
 	w->on_oom(w->user_data);
 	return G_SOURCE_CONTINUE;
 }
@@ -185,6 +188,10 @@ static bool oom_setup_v2(OomWatch *w)
 		diag_debug_errno(errno, "No '%s' to watch", path);
 		return false; /* quietly: no memory controller here (§10) */
 	}
+	g_autofree char *text = NULL;
+	uint64_t oom;
+	if (read_small_file(path, 4096, &text) == 0)
+		(void)oom_parse_memory_events(text, &oom, &w->base_oom_kill);
 	return true;
 }
 
@@ -219,6 +226,15 @@ void oom_watch_final_check(OomWatch *w)
 		oom_check_events(w);
 	else if (w->source)
 		(void)oom_ready(w->fd, G_IO_IN, w); /* an event that came with the exit itself */
+}
+
+uint64_t oom_watch_kill_count(const OomWatch *w)
+{
+	if (w == NULL)
+		return 0;
+	if (!w->v2)
+		return w->events;
+	return w->last_oom_kill > w->base_oom_kill ? w->last_oom_kill - w->base_oom_kill : 0;
 }
 
 void oom_watch_free(OomWatch *w)

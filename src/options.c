@@ -164,6 +164,8 @@ static GOptionContext *options_context(Options *opts)
 		      "Path to the socket where the seccomp notification fd is received (not supported)"),
 		E_STR("seccomp-notify-plugins", 0, seccomp_notify_plugins,
 		      "Plugins to use for managing the seccomp notifications (not supported)"),
+		E_FLAG("exit-json", 0, exit_json,
+		       "vigil: also write exit.json (exit code, signal, OOM kill, timeout, times, bytes logged) beside the exit file"),
 		{NULL, 0, 0, 0, NULL, NULL, NULL},
 	};
 	GOptionContext *ctx = g_option_context_new("- conmon utility");
@@ -287,6 +289,9 @@ gboolean options_validate(Options *opts, GError **error)
 	/* 11: the driver syntax; the k8s file itself is opened by the monitor right after. */
 	if (!validate_logging(opts, error))
 		return FALSE;
+	/* Engines can only add environment variables (containers.conf conmon_env_vars, CRI-O monitor_env). */
+	if (g_strcmp0(g_getenv("VIGIL_EXIT_JSON"), "1") == 0)
+		opts->exit_json = TRUE;
 	/* §13: accepted so old argv parses, refused at use. */
 	if (opts->seccomp_notify_socket != NULL)
 		fail(OPTIONS_ERROR_FATAL, "--seccomp-notify-socket: seccomp notify is not supported");

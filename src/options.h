@@ -71,6 +71,8 @@ typedef struct Options {
 	char *seccomp_notify_socket;
 	char *seccomp_notify_plugins;
 	gboolean version;
+	/* vigil extensions (opt-in) */
+	gboolean exit_json;
 
 	/* derived by options_validate() */
 	LogConfig log;
