@@ -362,14 +362,15 @@ void attach_server_broadcast(AttachServer *srv, LogStream stream, const char *da
 
 void attach_server_flush(AttachServer *srv, int timeout_ms)
 {
-	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
-
+	/* Lossless for any client that keeps reading; one that makes no progress for timeout_ms is left. */
 	for (GList *l = srv ? srv->clients : NULL; l; l = l->next) {
 		AttachClient *c = l->data;
 		while (!c->write_closed && !g_queue_is_empty(&c->out)) {
-			gint64 left = (deadline - g_get_monotonic_time()) / 1000;
 			struct pollfd pfd = {.fd = c->fd, .events = POLLOUT};
-			if (left <= 0 || poll(&pfd, 1, (int)left) <= 0 || !client_flush(c))
+			int n = poll(&pfd, 1, timeout_ms);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0 || (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) || !client_flush(c))
 				break;
 		}
 	}

@@ -48,7 +48,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(AttachServer, attach_server_free)
 void attach_server_broadcast(AttachServer *srv, LogStream stream, const char *data, size_t len);
 /* Resume reading client input after on_input returned false. */
 void attach_server_resume_input(AttachServer *srv);
-/* Try to flush every queue without blocking (used at the end, before closing). */
+/* At the end, before closing: flush every queue, leaving a client that makes no progress for timeout_ms. */
 void attach_server_flush(AttachServer *srv, int timeout_ms);
 /* Close all client connections and the listener (clients read EOF); the socket file stays. */
 void attach_server_close_clients(AttachServer *srv);
