@@ -16,6 +16,8 @@
 struct JournaldLog {
 	JournaldConfig cfg;
 	GString *partial[_LOG_STREAM_MAX];
+	int priority[_LOG_STREAM_MAX]; /* from a "<N>" prefix of the current line, or -1 */
+	bool midline[_LOG_STREAM_MAX]; /* the stream is inside a line (a piece without newline came) */
 	bool warned;
 };
 
@@ -35,6 +37,19 @@ static void add_owned(JournaldFields *f, char *s)
 void journald_build_fields(JournaldFields *f, const JournaldConfig *cfg, LogStream stream, bool partial,
 			   const char *msg, size_t len)
 {
+	journald_build_fields_priority(f, cfg, stream == LOG_STREAM_STDOUT ? 6 : 3, partial, msg, len);
+}
+
+int journald_priority_prefix(const char *line, size_t len)
+{
+	if (len >= 3 && line[0] == '<' && line[1] >= '0' && line[1] <= '7' && line[2] == '>')
+		return line[1] - '0';
+	return -1;
+}
+
+void journald_build_fields_priority(JournaldFields *f, const JournaldConfig *cfg, int priority, bool partial,
+				    const char *msg, size_t len)
+{
 	size_t idlen = strlen(cfg->cid) < 12 ? strlen(cfg->cid) : 12;
 	const char *ident = cfg->tag ? cfg->tag : cfg->name;
 
@@ -45,7 +60,7 @@ void journald_build_fields(JournaldFields *f, const JournaldConfig *cfg, LogStre
 	f->owned[f->n_owned++] = m;
 	add(f, m, 8 + len);
 	add_owned(f, g_strconcat("CONTAINER_ID_FULL=", cfg->cid, NULL));
-	add_owned(f, g_strdup(stream == LOG_STREAM_STDOUT ? "PRIORITY=6" : "PRIORITY=3"));
+	add_owned(f, g_strdup_printf("PRIORITY=%d", priority));
 	add_owned(f, g_strdup_printf("CONTAINER_ID=%.*s", (int)idlen, cfg->cid));
 	if (cfg->tag)
 		add_owned(f, g_strconcat("CONTAINER_TAG=", cfg->tag, NULL));
@@ -74,8 +89,10 @@ JournaldLog *journald_log_new(const JournaldConfig *cfg)
 	JournaldLog *log = g_new0(JournaldLog, 1);
 
 	log->cfg = *cfg;
-	for (int i = 0; i < _LOG_STREAM_MAX; i++)
+	for (int i = 0; i < _LOG_STREAM_MAX; i++) {
 		log->partial[i] = g_string_sized_new(JOURNALD_PARTIAL_MAX);
+		log->priority[i] = -1;
+	}
 	return log;
 }
 
@@ -92,7 +109,9 @@ static void send_entry(JournaldLog *log, LogStream stream, bool partial, const c
 {
 	JournaldFields f;
 
-	journald_build_fields(&f, &log->cfg, stream, partial, msg, len);
+	int prio = log->priority[stream] >= 0 ? log->priority[stream] : (stream == LOG_STREAM_STDOUT ? 6 : 3);
+
+	journald_build_fields_priority(&f, &log->cfg, prio, partial, msg, len);
 #if USE_JOURNALD
 	int r = sd_journal_sendv(f.iov, (int)f.n);
 	if (r < 0 && !log->warned) {
@@ -110,6 +129,17 @@ void journald_log_write(JournaldLog *log, LogStream stream, const char *data, si
 	GString *buf = log->partial[stream];
 
 	while (len > 0) {
+		if (log->cfg.priority_prefix && !log->midline[stream]) {
+			/* conmon 2.2's "<N>" prefix, only where a line starts */
+			int p = journald_priority_prefix(data, len);
+			log->priority[stream] = p;
+			if (p >= 0) {
+				data += 3;
+				len -= 3;
+				if (len == 0)
+					break;
+			}
+		}
 		const char *nl = memchr(data, '\n', len);
 		size_t n = nl ? (size_t)(nl - data) + 1 : len;
 
@@ -129,6 +159,9 @@ void journald_log_write(JournaldLog *log, LogStream stream, const char *data, si
 		} else {
 			send_entry(log, stream, false, data, n);
 		}
+		log->midline[stream] = nl == NULL;
+		if (nl != NULL)
+			log->priority[stream] = -1;
 		data += n;
 		len -= n;
 	}

@@ -25,6 +25,7 @@ typedef struct JournaldConfig {
 	const char *tag;	 /* NULL: no CONTAINER_TAG */
 	char *const *labels;	 /* NAME=VALUE, may be NULL */
 	bool no_partial_message; /* --no-container-partial-message */
+	bool priority_prefix;	 /* --log-journald-priority: honour a leading "<N>" (conmon 2.2) */
 } JournaldConfig;
 
 typedef struct JournaldFields {
@@ -41,7 +42,13 @@ typedef struct JournaldFields {
  */
 void journald_build_fields(JournaldFields *f, const JournaldConfig *cfg, LogStream stream, bool partial,
 			   const char *msg, size_t len);
+/* The same with an explicit PRIORITY (0..7), as a "<N>" line prefix asks for.  Pure. */
+void journald_build_fields_priority(JournaldFields *f, const JournaldConfig *cfg, int priority, bool partial,
+				    const char *msg, size_t len);
 void journald_fields_clear(JournaldFields *f);
+
+/* If line starts with "<N>" (N in 0..7) return N, else -1.  Pure. */
+int journald_priority_prefix(const char *line, size_t len);
 
 typedef struct JournaldLog JournaldLog;
 

@@ -194,6 +194,7 @@ gboolean monitor_prepare(Monitor *mon, GError **error)
 			.tag = opts->log_tag,
 			.labels = opts->log_labels,
 			.no_partial_message = opts->no_container_partial_message,
+			.priority_prefix = opts->log_journald_priority,
 		};
 		mon->sinks.journald = journald_log_new(&jcfg);
 	}

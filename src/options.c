@@ -166,6 +166,8 @@ static GOptionContext *options_context(Options *opts)
 		      "Plugins to use for managing the seccomp notifications (not supported)"),
 		E_FLAG("exit-json", 0, exit_json,
 		       "vigil: also write exit.json (exit code, signal, OOM kill, timeout, times, bytes logged) beside the exit file"),
+		E_FLAG("log-journald-priority", 0, log_journald_priority,
+		       "vigil: journald takes PRIORITY from a leading <N> (0-7) on each line, as conmon 2.2 does"),
 		{NULL, 0, 0, 0, NULL, NULL, NULL},
 	};
 	GOptionContext *ctx = g_option_context_new("- conmon utility");
@@ -292,6 +294,8 @@ gboolean options_validate(Options *opts, GError **error)
 	/* Engines can only add environment variables (containers.conf conmon_env_vars, CRI-O monitor_env). */
 	if (g_strcmp0(g_getenv("VIGIL_EXIT_JSON"), "1") == 0)
 		opts->exit_json = TRUE;
+	if (g_strcmp0(g_getenv("VIGIL_JOURNALD_PRIORITY"), "1") == 0)
+		opts->log_journald_priority = TRUE;
 	/* §13: accepted so old argv parses, refused at use. */
 	if (opts->seccomp_notify_socket != NULL)
 		fail(OPTIONS_ERROR_FATAL, "--seccomp-notify-socket: seccomp notify is not supported");

@@ -73,6 +73,7 @@ typedef struct Options {
 	gboolean version;
 	/* vigil extensions (opt-in) */
 	gboolean exit_json;
+	gboolean log_journald_priority;
 
 	/* derived by options_validate() */
 	LogConfig log;
