@@ -6,8 +6,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,4 +54,72 @@ int read_small_file(const char *path, size_t max, char **ret)
 	buf[n] = '\0';
 	*ret = g_steal_pointer(&buf);
 	return 0;
+}
+
+static bool path_has_symlink(const char *dir)
+{
+	g_autofree char *copy = g_strdup(dir);
+	struct stat st;
+
+	for (char *p = copy + 1;; p++) {
+		bool end = *p == '\0';
+		if (*p == '/' || end) {
+			char saved = *p;
+			*p = '\0';
+			if (lstat(copy, &st) < 0 || S_ISLNK(st.st_mode))
+				return true;
+			*p = saved;
+		}
+		if (end)
+			return false;
+	}
+}
+
+static bool path_in_dir(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return strncmp(path, dir, n) == 0 && (path[n] == '/' || (n == 1 && dir[0] == '/'));
+}
+
+int log_path_check(const char *path, int fd, char *const *allowlist, uid_t uid, const char **ret_why)
+{
+	struct stat st, fst;
+
+#define REFUSE(e, why)          \
+	do {                    \
+		*ret_why = why; \
+		return -(e);    \
+	} while (0)
+	if (strlen(path) >= PATH_MAX)
+		REFUSE(ENAMETOOLONG, "the path is too long");
+	if (strstr(path, "../") || strstr(path, "/.."))
+		REFUSE(EINVAL, "the path contains '..'");
+	if (allowlist && allowlist[0]) {
+		bool ok = false;
+		for (char *const *d = allowlist; *d && !ok; d++)
+			ok = path_in_dir(path, *d);
+		if (!ok)
+			REFUSE(EPERM, "the path is outside every --log-allowlist-dir");
+	}
+	if (lstat(path, &st) == 0) {
+		if (S_ISLNK(st.st_mode))
+			REFUSE(ELOOP, "the log file is a symlink");
+		if (fd >= 0 && (fstat(fd, &fst) < 0 || fst.st_dev != st.st_dev || fst.st_ino != st.st_ino))
+			REFUSE(ESTALE, "the open log file is no longer the file at the path");
+		return 0;
+	}
+	g_autofree char *dir = g_path_get_dirname(path);
+	if (stat(dir, &st) < 0)
+		REFUSE(errno, "the log directory cannot be read");
+	if (st.st_mode & S_IWOTH)
+		REFUSE(EPERM, "the log directory is world-writable");
+	if (st.st_uid != 0 && st.st_uid != uid)
+		REFUSE(EPERM, "the log directory has another owner");
+	if (path_has_symlink(dir))
+		REFUSE(ELOOP, "the log directory path has a symlink");
+	return 0;
+#undef REFUSE
 }

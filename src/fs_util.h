@@ -19,3 +19,12 @@ int atomic_write_file(const char *path, const void *data, size_t len, mode_t mod
 
 /* Read a whole small file as a NUL-terminated string.  Returns 0 (caller owns *ret) or -errno. */
 int read_small_file(const char *path, size_t max, char **ret);
+
+/*
+ * The checks conmon 2.2 makes before rotating a log (interface.md §8.4): path shorter than PATH_MAX
+ * without "../" or "/.."; the file not a symlink; when it does not exist, its directory not
+ * world-writable, owned by root or by uid, with no symlinked component; and, when allowlist is
+ * non-empty, inside one of its directories.  fd, when >= 0, must still be the file at path.
+ * Returns 0, or -errno with a reason in *ret_why (static string).
+ */
+int log_path_check(const char *path, int fd, char *const *allowlist, uid_t uid, const char **ret_why);

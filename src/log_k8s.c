@@ -13,6 +13,7 @@
 
 #include "diag.h"
 #include "fd_util.h"
+#include "fs_util.h"
 
 #define K8S_BATCH_SIZE (256 * 1024)
 #define K8S_FILE_MODE  0640
@@ -24,6 +25,7 @@ struct K8sLog {
 	int64_t global_size_max;
 	bool rotate;
 	int max_files;
+	char **allowlist;
 	int64_t file_bytes;  /* bytes in the current file (starts at its size) */
 	int64_t total_bytes; /* bytes written over the monitor's life */
 	bool global_full;
@@ -125,6 +127,7 @@ K8sLog *k8s_log_open(const K8sLogConfig *cfg, GError **error)
 	log->global_size_max = cfg->global_size_max;
 	log->rotate = cfg->rotate;
 	log->max_files = cfg->max_files;
+	log->allowlist = g_strdupv((char **)cfg->allowlist);
 	log->ts_sec = (time_t)-1;
 	if (fstat(log->fd, &st) == 0)
 		log->file_bytes = st.st_size;
@@ -138,6 +141,7 @@ void k8s_log_free(K8sLog *log)
 		return;
 	closep(&log->fd);
 	g_free(log->path);
+	g_strfreev(log->allowlist);
 	g_free(log->batch);
 	g_free(log);
 }
@@ -182,7 +186,17 @@ static int k8s_rotate(K8sLog *log)
 {
 	g_autofree char *fresh = g_strconcat(log->path, ".new", NULL);
 	cleanup_close int fd = -1;
+	struct flock lock = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	const char *why = NULL;
+	int r = log_path_check(log->path, log->fd, log->allowlist, geteuid(), &why);
 
+	if (r < 0) {
+		diag_warn("Not rotating '%s': %s", log->path, why);
+		return r;
+	}
+	/* Keep other well-behaved writers out while the files move. */
+	if (log->fd >= 0 && fcntl(log->fd, F_SETLK, &lock) < 0)
+		diag_debug_errno(errno, "Failed to lock '%s' for rotation, ignoring", log->path);
 	(void)unlink(fresh); /* a leftover from a crash */
 	fd = k8s_open_fd(fresh, O_EXCL);
 	if (fd < 0)
@@ -201,8 +215,8 @@ static int k8s_rotate(K8sLog *log)
 	closep(&log->fd);
 	log->fd = fd_take(&fd);
 	return 0;
-fail:;
-	int r = -errno;
+fail:
+	r = -errno;
 	(void)unlink(fresh);
 	return r;
 }

@@ -45,6 +45,7 @@ typedef struct K8sLogConfig {
 	int64_t global_size_max; /* <= 0: unlimited */
 	bool rotate;
 	int max_files;
+	char *const *allowlist; /* --log-allowlist-dir, borrowed; checked before rotating */
 } K8sLogConfig;
 
 /* Open (create 0640) the log at cfg->path.  Counters start at the existing size.  NULL + error on failure. */

@@ -182,6 +182,7 @@ gboolean monitor_prepare(Monitor *mon, GError **error)
 			.global_size_max = opts->log_global_size_max,
 			.rotate = opts->log_rotate,
 			.max_files = opts->log_max_files,
+			.allowlist = opts->log_allowlist_dirs,
 		};
 		mon->sinks.k8s = k8s_log_open(&cfg, error);
 		if (mon->sinks.k8s == NULL)
