@@ -14,6 +14,7 @@
 #include "diag.h"
 #include "fd_util.h"
 #include "fs_util.h"
+#include "json_util.h"
 
 #define K8S_BATCH_SIZE (256 * 1024)
 #define K8S_FILE_MODE  0640
@@ -35,6 +36,10 @@ struct K8sLog {
 	char ts[K8S_TS_LEN];
 	char *batch;
 	size_t batch_len;
+	LogFileFormat format;
+	time_t utc_sec;
+	char ts_utc[JSON_TS_LEN];
+	GString *scratch; /* one json-file record */
 };
 
 static void put2(char *p, int v)
@@ -75,9 +80,9 @@ void k8s_log_format_timestamp(char out[K8S_TS_LEN], long nsec, const struct tm *
 	put2(out + 33, (int)(off / 60 % 60));
 }
 
-size_t k8s_log_next_record(const char *data, size_t len, bool *ret_partial)
+static size_t next_record(const char *data, size_t len, size_t max, bool *ret_partial)
 {
-	size_t scan = len < K8S_MAX_CONTENT ? len : K8S_MAX_CONTENT;
+	size_t scan = len < max ? len : max;
 	const char *nl = memchr(data, '\n', scan);
 
 	if (nl != NULL) {
@@ -86,6 +91,32 @@ size_t k8s_log_next_record(const char *data, size_t len, bool *ret_partial)
 	}
 	*ret_partial = true;
 	return scan;
+}
+
+size_t k8s_log_next_record(const char *data, size_t len, bool *ret_partial)
+{
+	return next_record(data, len, K8S_MAX_CONTENT, ret_partial);
+}
+
+void json_log_format_timestamp(char out[JSON_TS_LEN], long nsec, const struct tm *utc)
+{
+	char local[K8S_TS_LEN];
+
+	/* The same digits as the k8s stamp up to the fraction, then "Z" for UTC. */
+	k8s_log_format_timestamp(local, nsec, utc);
+	memcpy(out, local, 29);
+	out[29] = 'Z';
+}
+
+void json_log_format_record(GString *out, const char ts[JSON_TS_LEN], LogStream stream, const char *content, size_t len)
+{
+	g_string_append(out, "{\"log\":");
+	if (!json_append_string(out, content, len))
+		g_string_append(out, "\"\"");
+	g_string_append(out, stream == LOG_STREAM_STDOUT ? ",\"stream\":\"stdout\",\"time\":\""
+							 : ",\"stream\":\"stderr\",\"time\":\"");
+	g_string_append_len(out, ts, JSON_TS_LEN);
+	g_string_append(out, "\"}\n");
 }
 
 size_t k8s_log_format_record(char *out, const char ts[K8S_TS_LEN], LogStream stream, bool partial, const char *content,
@@ -128,6 +159,9 @@ K8sLog *k8s_log_open(const K8sLogConfig *cfg, GError **error)
 	log->rotate = cfg->rotate;
 	log->max_files = cfg->max_files;
 	log->allowlist = g_strdupv((char **)cfg->allowlist);
+	log->format = cfg->format;
+	log->utc_sec = (time_t)-1;
+	log->scratch = g_string_sized_new(1024);
 	log->ts_sec = (time_t)-1;
 	if (fstat(log->fd, &st) == 0)
 		log->file_bytes = st.st_size;
@@ -142,6 +176,8 @@ void k8s_log_free(K8sLog *log)
 	closep(&log->fd);
 	g_free(log->path);
 	g_strfreev(log->allowlist);
+	if (log->scratch)
+		g_string_free(log->scratch, TRUE);
 	g_free(log->batch);
 	g_free(log);
 }
@@ -254,15 +290,55 @@ static void k8s_update_timestamp(K8sLog *log, const struct timespec *now)
 	}
 }
 
+static void json_update_timestamp(K8sLog *log, const struct timespec *now)
+{
+	struct tm utc;
+
+	if (now->tv_sec != log->utc_sec) {
+		if (gmtime_r(&now->tv_sec, &utc) == NULL) {
+			memset(&utc, 0, sizeof(utc));
+			utc.tm_year = 70;
+			utc.tm_mday = 1;
+		}
+		json_log_format_timestamp(log->ts_utc, now->tv_nsec, &utc);
+		log->utc_sec = now->tv_sec;
+		return;
+	}
+	long nsec = now->tv_nsec;
+	for (int i = 28; i >= 20; i--) {
+		log->ts_utc[i] = (char)('0' + nsec % 10);
+		nsec /= 10;
+	}
+}
+
+/* The next record's content length and its size in the file; json-file records are built in scratch. */
+static size_t next_file_record(K8sLog *log, LogStream stream, const char *data, size_t len, bool *partial,
+			       int64_t *ret_size)
+{
+	if (log->format == LOG_FILE_FORMAT_JSON) {
+		size_t n = next_record(data, len, JSON_MAX_CONTENT, partial);
+		g_string_truncate(log->scratch, 0);
+		json_log_format_record(log->scratch, log->ts_utc, stream, data, n);
+		*ret_size = (int64_t)log->scratch->len;
+		return n;
+	}
+	size_t n = k8s_log_next_record(data, len, partial);
+	*ret_size = (int64_t)(K8S_RECORD_OVERHEAD + n + (*partial ? 1 : 0));
+	return n;
+}
+
 size_t k8s_log_write(K8sLog *log, LogStream stream, const struct timespec *now, const char *data, size_t len)
 {
 	if (log->global_full || len == 0)
 		return len;
-	k8s_update_timestamp(log, now);
+	if (log->format == LOG_FILE_FORMAT_JSON)
+		json_update_timestamp(log, now);
+	else
+		k8s_update_timestamp(log, now);
 	while (len > 0) {
 		bool partial;
-		size_t n = k8s_log_next_record(data, len, &partial);
-		int64_t rec = (int64_t)(K8S_RECORD_OVERHEAD + n + (partial ? 1 : 0));
+		int64_t rec;
+		size_t n = next_file_record(log, stream, data, len, &partial, &rec);
 
 		if (log->global_size_max > 0 && log->total_bytes >= log->global_size_max) {
 			log->global_full = true;
@@ -273,7 +349,13 @@ size_t k8s_log_write(K8sLog *log, LogStream stream, const struct timespec *now, 
 			k8s_log_reopen(log);
 		if (log->batch_len + (size_t)rec > K8S_BATCH_SIZE)
 			k8s_flush(log);
-		log->batch_len += k8s_log_format_record(log->batch + log->batch_len, log->ts, stream, partial, data, n);
+		if (log->format == LOG_FILE_FORMAT_JSON) {
+			memcpy(log->batch + log->batch_len, log->scratch->str, log->scratch->len);
+			log->batch_len += log->scratch->len;
+		} else {
+			log->batch_len +=
+				k8s_log_format_record(log->batch + log->batch_len, log->ts, stream, partial, data, n);
+		}
 		log->file_bytes += rec;
 		log->total_bytes += rec;
 		data += n;

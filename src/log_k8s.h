@@ -39,8 +39,26 @@ size_t k8s_log_next_record(const char *data, size_t len, bool *ret_partial);
 size_t k8s_log_format_record(char *out, const char ts[K8S_TS_LEN], LogStream stream, bool partial, const char *content,
 			     size_t len);
 
+#define JSON_TS_LEN	 30    /* 2026-11-23T04:54:06.917765952Z */
+#define JSON_MAX_CONTENT 16384 /* Docker's line buffer */
+
+/* Docker json-file timestamp of ts (UTC broken-down time in *utc) into out (JSON_TS_LEN bytes).  Pure. */
+void json_log_format_timestamp(char out[JSON_TS_LEN], long nsec, const struct tm *utc);
+/*
+ * Append one Docker json-file record to out: {"log":"...","stream":"stdout","time":"..."} and a
+ * newline.  A partial piece has no newline inside "log", as Docker writes it.  Pure.
+ */
+void json_log_format_record(GString *out, const char ts[JSON_TS_LEN], LogStream stream, const char *content,
+			    size_t len);
+
+typedef enum {
+	LOG_FILE_FORMAT_K8S = 0, /* CRI k8s-file (the default, conmon's) */
+	LOG_FILE_FORMAT_JSON,	 /* Docker json-file (vigil, opt-in with -l json-file:PATH) */
+} LogFileFormat;
+
 typedef struct K8sLogConfig {
 	const char *path;
+	LogFileFormat format;
 	int64_t size_max;	 /* <= 0: unlimited */
 	int64_t global_size_max; /* <= 0: unlimited */
 	bool rotate;

@@ -46,6 +46,14 @@ static gboolean log_config_parse_one(LogConfig *cfg, const char *value, GError *
 	} else if (strcmp(driver, "passthrough") == 0) {
 		cfg->passthrough = true;
 	} else if (strcmp(driver, "none") == 0 || strcmp(driver, "off") == 0 || strcmp(driver, "null") == 0) {
+	} else if (strcmp(driver, "json-file") == 0) {
+		/* vigil's opt-in Docker driver; a bare "json-file" stays a k8s-file named so (§8.1). */
+		if (*path == '\0') {
+			g_set_error(error, OPTIONS_ERROR, OPTIONS_ERROR_FATAL, "json-file requires a filename");
+			return FALSE;
+		}
+		g_free(cfg->json_path);
+		cfg->json_path = g_steal_pointer(&path);
 	} else if (strcmp(driver, "k8s-file") == 0 || *driver == '\0') {
 		if (*path == '\0')
 			goto no_filename;
@@ -72,6 +80,7 @@ gboolean log_config_parse(LogConfig *cfg, const char *const *values, GError **er
 void log_config_clear(LogConfig *cfg)
 {
 	g_clear_pointer(&cfg->k8s_path, g_free);
+	g_clear_pointer(&cfg->json_path, g_free);
 	cfg->journald = false;
 	cfg->passthrough = false;
 }
@@ -79,8 +88,14 @@ void log_config_clear(LogConfig *cfg)
 void log_sinks_write(LogSinks *sinks, LogStream stream, const struct timespec *now, const char *data, size_t len)
 {
 	sinks->bytes[stream] += len;
+	size_t dropped = 0;
 	if (sinks->k8s)
-		sinks->dropped[stream] += k8s_log_write(sinks->k8s, stream, now, data, len);
+		dropped = k8s_log_write(sinks->k8s, stream, now, data, len);
+	if (sinks->json) {
+		size_t d = k8s_log_write(sinks->json, stream, now, data, len);
+		dropped = MAX(dropped, d);
+	}
+	sinks->dropped[stream] += dropped;
 	if (sinks->journald)
 		journald_log_write(sinks->journald, stream, data, len);
 }
@@ -91,16 +106,21 @@ void log_sinks_finish(LogSinks *sinks, bool sync)
 		journald_log_flush(sinks->journald);
 	if (sinks->k8s)
 		k8s_log_finish(sinks->k8s, sync);
+	if (sinks->json)
+		k8s_log_finish(sinks->json, sync);
 }
 
 void log_sinks_reopen(LogSinks *sinks)
 {
 	if (sinks->k8s)
 		k8s_log_reopen(sinks->k8s);
+	if (sinks->json)
+		k8s_log_reopen(sinks->json);
 }
 
 void log_sinks_clear(LogSinks *sinks)
 {
 	g_clear_pointer(&sinks->k8s, k8s_log_free);
+	g_clear_pointer(&sinks->json, k8s_log_free);
 	g_clear_pointer(&sinks->journald, journald_log_free);
 }

@@ -19,7 +19,8 @@ typedef enum {
 } LogStream;
 
 typedef struct LogConfig {
-	char *k8s_path; /* last k8s-file path, or NULL */
+	char *k8s_path;	 /* last k8s-file path, or NULL */
+	char *json_path; /* last json-file path (vigil, opt-in), or NULL */
 	bool journald;
 	bool passthrough;
 } LogConfig;
@@ -33,6 +34,7 @@ typedef struct JournaldLog JournaldLog;
 
 typedef struct LogSinks {
 	K8sLog *k8s;			   /* owned, or NULL */
+	K8sLog *json;			   /* json-file (vigil, opt-in), owned, or NULL */
 	JournaldLog *journald;		   /* owned, or NULL */
 	uint64_t bytes[_LOG_STREAM_MAX];   /* bytes the container wrote, per stream */
 	uint64_t dropped[_LOG_STREAM_MAX]; /* bytes a driver dropped (size caps), per stream */

@@ -175,17 +175,22 @@ gboolean monitor_prepare(Monitor *mon, GError **error)
 	char buf[8192];
 	ssize_t n;
 
-	if (opts->log.k8s_path) {
+	const char *paths[] = {opts->log.k8s_path, opts->log.json_path};
+	K8sLog **writers[] = {&mon->sinks.k8s, &mon->sinks.json};
+	for (size_t i = 0; i < G_N_ELEMENTS(paths); i++) {
+		if (paths[i] == NULL)
+			continue;
 		K8sLogConfig cfg = {
-			.path = opts->log.k8s_path,
+			.path = paths[i],
+			.format = i == 0 ? LOG_FILE_FORMAT_K8S : LOG_FILE_FORMAT_JSON,
 			.size_max = opts->log_size_max,
 			.global_size_max = opts->log_global_size_max,
 			.rotate = opts->log_rotate,
 			.max_files = opts->log_max_files,
 			.allowlist = opts->log_allowlist_dirs,
 		};
-		mon->sinks.k8s = k8s_log_open(&cfg, error);
-		if (mon->sinks.k8s == NULL)
+		*writers[i] = k8s_log_open(&cfg, error);
+		if (*writers[i] == NULL)
 			return FALSE;
 	}
 	if (opts->log.journald) {
