@@ -85,23 +85,57 @@ void log_config_clear(LogConfig *cfg)
 	cfg->passthrough = false;
 }
 
-void log_sinks_write(LogSinks *sinks, LogStream stream, const struct timespec *now, const char *data, size_t len)
+/* Every driver gets the same bytes. */
+static void sinks_dispatch(LogSinks *sinks, LogStream stream, const struct timespec *now, const char *data, size_t len)
 {
-	sinks->bytes[stream] += len;
 	size_t dropped = 0;
+
 	if (sinks->k8s)
 		dropped = k8s_log_write(sinks->k8s, stream, now, data, len);
 	if (sinks->json) {
 		size_t d = k8s_log_write(sinks->json, stream, now, data, len);
 		dropped = MAX(dropped, d);
 	}
-	sinks->dropped[stream] += dropped;
 	if (sinks->journald)
 		journald_log_write(sinks->journald, stream, data, len);
+	sinks->dropped[stream] += dropped;
+}
+
+/* One visible record per episode of rate-limited output. */
+static void sinks_rate_notice(LogSinks *sinks, LogStream stream, const struct timespec *now)
+{
+	if (sinks->rate_dropped[stream] == 0)
+		return;
+	g_autofree char *msg =
+		g_strdup_printf("[vigil] log rate limit: dropped %" G_GUINT64_FORMAT " bytes of %s\n",
+				sinks->rate_dropped[stream], stream == LOG_STREAM_STDOUT ? "stdout" : "stderr");
+	sinks->rate_dropped[stream] = 0;
+	sinks_dispatch(sinks, stream, now, msg, strlen(msg));
+}
+
+void log_sinks_write(LogSinks *sinks, LogStream stream, const struct timespec *now, const char *data, size_t len)
+{
+	sinks->bytes[stream] += len;
+	if (sinks->rate.rate > 0) {
+		int64_t ns = (int64_t)now->tv_sec * 1000000000 + now->tv_nsec;
+		size_t keep = rate_limit_take(&sinks->rate, ns, data, len);
+		if (keep > 0)
+			sinks_rate_notice(sinks, stream, now);
+		sinks->rate_dropped[stream] += len - keep;
+		sinks->dropped[stream] += len - keep;
+		len = keep;
+	}
+	if (len > 0)
+		sinks_dispatch(sinks, stream, now, data, len);
 }
 
 void log_sinks_finish(LogSinks *sinks, bool sync)
 {
+	struct timespec now = {0};
+
+	(void)clock_gettime(CLOCK_REALTIME, &now);
+	for (int i = 0; i < _LOG_STREAM_MAX; i++)
+		sinks_rate_notice(sinks, (LogStream)i, &now);
 	if (sinks->journald)
 		journald_log_flush(sinks->journald);
 	if (sinks->k8s)

@@ -12,6 +12,8 @@
 
 #include <glib.h>
 
+#include "rate_limit.h"
+
 typedef enum {
 	LOG_STREAM_STDOUT = 0,
 	LOG_STREAM_STDERR = 1,
@@ -33,11 +35,13 @@ typedef struct K8sLog K8sLog;
 typedef struct JournaldLog JournaldLog;
 
 typedef struct LogSinks {
-	K8sLog *k8s;			   /* owned, or NULL */
-	K8sLog *json;			   /* json-file (vigil, opt-in), owned, or NULL */
-	JournaldLog *journald;		   /* owned, or NULL */
-	uint64_t bytes[_LOG_STREAM_MAX];   /* bytes the container wrote, per stream */
-	uint64_t dropped[_LOG_STREAM_MAX]; /* bytes a driver dropped (size caps), per stream */
+	K8sLog *k8s;				/* owned, or NULL */
+	K8sLog *json;				/* json-file (vigil, opt-in), owned, or NULL */
+	JournaldLog *journald;			/* owned, or NULL */
+	uint64_t bytes[_LOG_STREAM_MAX];	/* bytes the container wrote, per stream */
+	uint64_t dropped[_LOG_STREAM_MAX];	/* bytes not logged (size caps, rate limit), per stream */
+	RateLimit rate;				/* rate.rate == 0: no limit */
+	uint64_t rate_dropped[_LOG_STREAM_MAX]; /* dropped since the last notice */
 } LogSinks;
 
 /* Hand one chunk read from the container to every driver.  now: the chunk's read time. */

@@ -193,6 +193,12 @@ gboolean monitor_prepare(Monitor *mon, GError **error)
 		if (*writers[i] == NULL)
 			return FALSE;
 	}
+	if (opts->log_rate_limit) {
+		uint64_t rate, burst;
+		if (!rate_limit_parse(opts->log_rate_limit, &rate, &burst, error))
+			return FALSE;
+		rate_limit_init(&mon->sinks.rate, rate, burst, g_get_real_time() * 1000);
+	}
 	if (opts->log.journald) {
 		JournaldConfig jcfg = {
 			.cid = opts->cid,

@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "diag.h"
+#include "rate_limit.h"
 
 GQuark options_error_quark(void)
 {
@@ -168,6 +169,8 @@ static GOptionContext *options_context(Options *opts)
 		       "vigil: also write exit.json (exit code, signal, OOM kill, timeout, times, bytes logged) beside the exit file"),
 		E_FLAG("log-journald-priority", 0, log_journald_priority,
 		       "vigil: journald takes PRIORITY from a leading <N> (0-7) on each line, as conmon 2.2 does"),
+		E_STR("log-rate-limit", 0, log_rate_limit,
+		      "vigil: log at most RATE bytes per second per container, with bursts of BURST bytes (RATE[:BURST])"),
 		{NULL, 0, 0, 0, NULL, NULL, NULL},
 	};
 	GOptionContext *ctx = g_option_context_new("- conmon utility");
@@ -296,6 +299,14 @@ gboolean options_validate(Options *opts, GError **error)
 		opts->exit_json = TRUE;
 	if (g_strcmp0(g_getenv("VIGIL_JOURNALD_PRIORITY"), "1") == 0)
 		opts->log_journald_priority = TRUE;
+	if (opts->log_rate_limit == NULL && g_getenv("VIGIL_LOG_RATE_LIMIT"))
+		opts->log_rate_limit = g_strdup(g_getenv("VIGIL_LOG_RATE_LIMIT"));
+	if (opts->log_rate_limit) {
+		uint64_t rate, burst;
+		g_autoptr(GError) local = NULL;
+		if (!rate_limit_parse(opts->log_rate_limit, &rate, &burst, &local))
+			fail(OPTIONS_ERROR_FATAL, "%s", local->message);
+	}
 	/* §13: accepted so old argv parses, refused at use. */
 	if (opts->seccomp_notify_socket != NULL)
 		fail(OPTIONS_ERROR_FATAL, "--seccomp-notify-socket: seccomp notify is not supported");

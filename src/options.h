@@ -74,6 +74,7 @@ typedef struct Options {
 	/* vigil extensions (opt-in) */
 	gboolean exit_json;
 	gboolean log_journald_priority;
+	char *log_rate_limit; /* "RATE[:BURST]" */
 
 	/* derived by options_validate() */
 	LogConfig log;
