@@ -19,7 +19,7 @@
 
 #define ATTACH_MAX_PAYLOAD 8192
 #define ATTACH_INPUT_SIZE  32768
-#define ATTACH_QUEUE_BOUND (1024 * 1024)
+#define ATTACH_QUEUE_BOUND ((size_t)1024 * 1024)
 
 typedef struct AttachCallbacks {
 	/* Bytes a client sent for the container's stdin.  Return false to pause all input until resumed. */

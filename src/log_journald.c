@@ -55,8 +55,9 @@ void journald_build_fields_priority(JournaldFields *f, const JournaldConfig *cfg
 
 	memset(f, 0, sizeof(*f));
 	char *m = g_malloc(8 + len);
+	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): an iovec is length-counted */
 	memcpy(m, "MESSAGE=", 8);
-	memcpy(m + 8, msg, len);
+	memcpy(m + 8, msg, len); /* NOLINT(bugprone-not-null-terminated-result): an iovec, length-counted */
 	f->owned[f->n_owned++] = m;
 	add(f, m, 8 + len);
 	add_owned(f, g_strconcat("CONTAINER_ID_FULL=", cfg->cid, NULL));

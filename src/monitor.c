@@ -41,6 +41,7 @@ typedef struct CachedChild {
 
 struct Monitor {
 	const Options *opts;
+	char *bundle; /* -b, or the cwd for create/restore (vigil never chdirs) */
 	GArray *inherited_fds;
 	char *oom_score_adj; /* the value found at start, restored in children */
 	char *container_pidfile;
@@ -83,6 +84,7 @@ Monitor *monitor_new(const Options *opts, GArray *inherited_fds)
 	Monitor *mon = g_new0(Monitor, 1);
 
 	mon->opts = opts;
+	mon->bundle = opts->bundle ? g_strdup(opts->bundle) : g_get_current_dir();
 	mon->inherited_fds = inherited_fds;
 	mon->start_fd = mon->sync_fd = mon->attach_pipe_fd = mon->devnull_fd = mon->stdin_w = -1;
 	mon->master_fd = -1;
@@ -117,6 +119,7 @@ void monitor_free(Monitor *mon)
 	if (mon->inherited_fds)
 		g_array_unref(mon->inherited_fds);
 	g_free(mon->oom_score_adj);
+	g_free(mon->bundle);
 	g_free(mon->container_pidfile);
 	g_clear_error(&mon->error);
 	g_free(mon);
@@ -431,8 +434,7 @@ static void on_oom(void *data)
 {
 	Monitor *mon = data;
 	const Options *opts = mon->opts;
-	g_autofree char *cwd = NULL;
-	const char *dirs[] = {opts->persist_dir, opts->bundle ? opts->bundle : (cwd = g_get_current_dir())};
+	const char *dirs[] = {opts->persist_dir, mon->bundle};
 
 	mon->oom_seen = true;
 	diag_info("OOM event for the container");
@@ -518,8 +520,7 @@ static gboolean monitor_setup_process(Monitor *mon, GError **error)
 	const Options *opts = mon->opts;
 
 	if (opts->sdnotify_socket) {
-		g_autofree char *cwd = opts->bundle ? NULL : g_get_current_dir();
-		mon->notify = notify_relay_new(opts->bundle ? opts->bundle : cwd, opts->sdnotify_socket, error);
+		mon->notify = notify_relay_new(mon->bundle, opts->sdnotify_socket, error);
 		if (mon->notify == NULL)
 			return FALSE;
 	}
@@ -550,8 +551,6 @@ static gboolean monitor_setup_process(Monitor *mon, GError **error)
 static gboolean monitor_setup_attach(Monitor *mon, GError **error)
 {
 	const Options *opts = mon->opts;
-	g_autofree char *cwd = NULL;
-	const char *bundle = opts->bundle;
 	static const AttachCallbacks acb = {
 		.on_input = on_input,
 		.on_client_eof = on_client_eof,
@@ -559,12 +558,11 @@ static gboolean monitor_setup_attach(Monitor *mon, GError **error)
 	};
 	static const CtlCallbacks ccb = {.resize = on_resize, .reopen = on_reopen};
 
-	if (opts->log.passthrough || (bundle == NULL && opts->exec))
+	/* Legacy exec (CRI-O ExecSync) has no bundle and so no socket or FIFOs (§11). */
+	if (opts->log.passthrough || (opts->bundle == NULL && opts->exec))
 		return TRUE;
-	if (bundle == NULL)
-		bundle = cwd = g_get_current_dir();
 	AttachConfig cfg = {
-		.bundle = bundle,
+		.bundle = mon->bundle,
 		.socket_dir =
 			opts->full_attach ? NULL : (opts->socket_dir_path ? opts->socket_dir_path : "/var/run/crio"),
 		.cuuid = opts->cuuid,
@@ -572,7 +570,7 @@ static gboolean monitor_setup_attach(Monitor *mon, GError **error)
 	mon->attach = attach_server_new(&cfg, &acb, mon, error);
 	if (mon->attach == NULL)
 		return FALSE;
-	mon->ctl = ctl_fifos_new(bundle, &ccb, mon, error);
+	mon->ctl = ctl_fifos_new(mon->bundle, &ccb, mon, error);
 	if (mon->ctl == NULL)
 		return FALSE;
 	if (opts->exec_attach)

@@ -44,15 +44,20 @@ int oom_parse_memory_events(const char *text, uint64_t *ret_oom, uint64_t *ret_o
 	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
 
 	for (char **l = lines; *l; l++) {
-		char key[32];
+		char *sp = strchr(*l, ' ');
+		char *end = NULL;
 		uint64_t v;
 		if (**l == '\0')
 			continue;
-		if (sscanf(*l, "%31s %" SCNu64, key, &v) != 2)
+		if (sp == NULL || !g_ascii_isdigit(sp[1]))
 			return -EINVAL;
-		if (strcmp(key, "oom") == 0)
+		errno = 0;
+		v = g_ascii_strtoull(sp + 1, &end, 10);
+		if (errno != 0 || (*end != '\0' && !g_ascii_isspace(*end)))
+			return -EINVAL;
+		if ((size_t)(sp - *l) == 3 && strncmp(*l, "oom", 3) == 0)
 			oom = v;
-		else if (strcmp(key, "oom_kill") == 0)
+		else if ((size_t)(sp - *l) == 8 && strncmp(*l, "oom_kill", 8) == 0)
 			kill = v;
 	}
 	*ret_oom = oom;

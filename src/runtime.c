@@ -32,11 +32,9 @@ static void add_all(GPtrArray *argv, char *const *list)
 char **runtime_build_argv(const Options *opts, const char *container_pidfile, const char *console_socket)
 {
 	GPtrArray *argv = g_ptr_array_new();
-	g_autofree char *cwd = NULL;
-	const char *bundle = opts->bundle;
+	g_autofree char *cwd = opts->bundle ? NULL : g_get_current_dir();
+	const char *bundle = opts->bundle ? opts->bundle : cwd;
 
-	if (bundle == NULL)
-		bundle = cwd = g_get_current_dir();
 	g_ptr_array_add(argv, g_strdup(opts->runtime));
 	if (!opts->exec && opts->systemd_cgroup)
 		g_ptr_array_add(argv, g_strdup("--systemd-cgroup"));

@@ -14,7 +14,7 @@
 
 #include "log_sink.h"
 
-#define STDIO_READ_SIZE (64 * 1024)
+#define STDIO_READ_SIZE ((size_t)64 * 1024)
 
 typedef struct StdioCallbacks {
 	/* One chunk read from stream at *now (CLOCK_REALTIME).  buf is only valid during the call. */
