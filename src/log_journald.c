@@ -54,6 +54,7 @@ void journald_build_fields_priority(JournaldFields *f, const JournaldConfig *cfg
 	const char *ident = cfg->tag ? cfg->tag : cfg->name;
 
 	memset(f, 0, sizeof(*f));
+	f->iov = g_new(struct iovec, JOURNALD_FIXED_FIELDS + (cfg->labels ? g_strv_length((char **)cfg->labels) : 0));
 	char *m = g_malloc(8 + len);
 	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): an iovec is length-counted */
 	memcpy(m, "MESSAGE=", 8);
@@ -73,7 +74,7 @@ void journald_build_fields_priority(JournaldFields *f, const JournaldConfig *cfg
 		add_owned(f, g_strdup_printf("SYSLOG_IDENTIFIER=%.*s", (int)idlen, cfg->cid));
 	if (partial && !cfg->no_partial_message)
 		add(f, "CONTAINER_PARTIAL_MESSAGE=true", strlen("CONTAINER_PARTIAL_MESSAGE=true"));
-	for (char *const *l = cfg->labels; l && *l && f->n < G_N_ELEMENTS(f->iov); l++)
+	for (char *const *l = cfg->labels; l && *l; l++)
 		add(f, *l, strlen(*l));
 }
 
@@ -83,6 +84,7 @@ void journald_fields_clear(JournaldFields *f)
 		g_free(f->owned[i]);
 	f->n_owned = 0;
 	f->n = 0;
+	g_clear_pointer(&f->iov, g_free);
 }
 
 JournaldLog *journald_log_new(const JournaldConfig *cfg)

@@ -16,8 +16,8 @@
 
 #include "log_sink.h"
 
-#define JOURNALD_PARTIAL_MAX 8192
-#define JOURNALD_MAX_FIELDS  16
+#define JOURNALD_PARTIAL_MAX  8192
+#define JOURNALD_FIXED_FIELDS 8 /* MESSAGE .. CONTAINER_PARTIAL_MESSAGE */
 
 typedef struct JournaldConfig {
 	const char *cid;
@@ -29,7 +29,7 @@ typedef struct JournaldConfig {
 } JournaldConfig;
 
 typedef struct JournaldFields {
-	struct iovec iov[JOURNALD_MAX_FIELDS + 32];
+	struct iovec *iov; /* JOURNALD_FIXED_FIELDS + one per label */
 	size_t n;
 	char *owned[8]; /* strings built for this entry */
 	size_t n_owned;
