@@ -152,7 +152,7 @@ static gboolean oom_ready(int fd, GIOCondition cond, gpointer data)
 		w->source = 0;
 		return G_SOURCE_REMOVE;
 	}
-	w->events++;
+	w->events += count; /* an eventfd read sums every notification since the last one */
 	w->on_oom(w->user_data);
 	return G_SOURCE_CONTINUE;
 }
@@ -194,9 +194,10 @@ static bool oom_setup_v2(OomWatch *w)
 		return false; /* quietly: no memory controller here (§10) */
 	}
 	g_autofree char *text = NULL;
-	uint64_t oom;
-	if (read_small_file(path, 4096, &text) == 0)
-		(void)oom_parse_memory_events(text, &oom, &w->base_oom_kill);
+	/* Counts from before the watch (a reused cgroup) are not this container's OOM kills. */
+	if (read_small_file(path, 4096, &text) == 0 &&
+	    oom_parse_memory_events(text, &w->last_oom, &w->base_oom_kill) == 0)
+		w->last_oom_kill = w->base_oom_kill;
 	return true;
 }
 
