@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
+#include <yajl/yajl_tree.h>
+
 #include "exit_file.h"
 #include "unit.h"
 
@@ -172,6 +174,237 @@ static void test_exit_command_exec_failure(void **state)
 	assert_int_equal(exit_command_run(&cmd), 1);
 }
 
+/* ---- the exit record (--exit-json, man/exit-record.schema.json) ------------------------------- */
+
+/* The schema's keys, in the man page's order. */
+static const char *const record_keys[] = {
+	"version",   "exit_code",     "signaled",     "signal",	      "oom_killed",    "oom_kill_count",
+	"timed_out", "start_time_ns", "exit_time_ns", "bytes_logged", "bytes_dropped",
+};
+
+/* What one record must contain; signal 0 means JSON null. */
+typedef struct WantRecord {
+	long long exit_code;
+	bool signaled;
+	long long signal;
+	bool oom_killed;
+	long long oom_kill_count;
+	bool timed_out;
+	long long start_time_ns, exit_time_ns;
+	long long logged[2], dropped[2];
+} WantRecord;
+
+static yajl_val record_get(yajl_val obj, const char *key)
+{
+	const char *path[] = {key, NULL};
+	yajl_val v = yajl_tree_get(obj, path, yajl_t_any);
+
+	if (v == NULL)
+		fail_msg("exit record has no \"%s\"", key);
+	return v;
+}
+
+static void check_int(yajl_val obj, const char *key, long long want)
+{
+	yajl_val v = record_get(obj, key);
+
+	if (!YAJL_IS_INTEGER(v))
+		fail_msg("\"%s\" is not an integer", key);
+	if (YAJL_GET_INTEGER(v) != want)
+		fail_msg("\"%s\" is %lld, expected %lld", key, YAJL_GET_INTEGER(v), want);
+}
+
+static void check_bool(yajl_val obj, const char *key, bool want)
+{
+	yajl_val v = record_get(obj, key);
+
+	if (!(want ? YAJL_IS_TRUE(v) : YAJL_IS_FALSE(v)))
+		fail_msg("\"%s\" is not %s", key, want ? "true" : "false");
+}
+
+/* A {"stdout": N, "stderr": N} object with exactly those keys. */
+static void check_streams(yajl_val obj, const char *key, const long long want[2])
+{
+	yajl_val v = record_get(obj, key);
+
+	if (!YAJL_IS_OBJECT(v))
+		fail_msg("\"%s\" is not an object", key);
+	assert_int_equal(v->u.object.len, 2);
+	check_int(v, "stdout", want[0]);
+	check_int(v, "stderr", want[1]);
+}
+
+static void check_record(const ExitRecord *rec, const WantRecord *want)
+{
+	size_t len = 12345;
+	g_autofree char *json = exit_record_to_json(rec, &len);
+	char err[256] = "";
+
+	assert_non_null(json);
+	/* one line: the length covers the text and its single newline */
+	assert_int_equal(len, strlen(json));
+	assert_true(len > 2 && json[len - 1] == '\n');
+	assert_null(memchr(json, '\n', len - 1));
+
+	yajl_val obj = yajl_tree_parse(json, err, sizeof(err));
+	if (obj == NULL)
+		fail_msg("exit record is not JSON (%s): %s", err, json);
+	if (!YAJL_IS_OBJECT(obj)) {
+		yajl_tree_free(obj);
+		fail_msg("exit record is not an object: %s", json);
+	}
+	/* exactly the schema's keys (additionalProperties: false), in the documented order */
+	assert_int_equal(obj->u.object.len, G_N_ELEMENTS(record_keys));
+	for (size_t i = 0; i < G_N_ELEMENTS(record_keys); i++)
+		assert_string_equal(obj->u.object.keys[i], record_keys[i]);
+
+	check_int(obj, "version", 1);
+	check_int(obj, "exit_code", want->exit_code);
+	check_bool(obj, "signaled", want->signaled);
+	if (want->signal == 0)
+		assert_true(YAJL_IS_NULL(record_get(obj, "signal")));
+	else
+		check_int(obj, "signal", want->signal);
+	check_bool(obj, "oom_killed", want->oom_killed);
+	check_int(obj, "oom_kill_count", want->oom_kill_count);
+	check_bool(obj, "timed_out", want->timed_out);
+	check_int(obj, "start_time_ns", want->start_time_ns);
+	check_int(obj, "exit_time_ns", want->exit_time_ns);
+	check_streams(obj, "bytes_logged", want->logged);
+	check_streams(obj, "bytes_dropped", want->dropped);
+	yajl_tree_free(obj);
+}
+
+/* 2026-11-23T04:54:06Z in ns: beyond 2^53, so a double would lose digits */
+#define T_START 1795409646917765952LL
+#define T_EXIT	1795409649000000001LL
+
+static void test_record_normal_exit(void **state)
+{
+	const ExitRecord rec = {
+		.exit_code = 3,
+		.start_time_ns = T_START,
+		.exit_time_ns = T_EXIT,
+		.bytes_logged = {12, 7},
+	};
+	const WantRecord want = {
+		.exit_code = 3,
+		.start_time_ns = T_START,
+		.exit_time_ns = T_EXIT,
+		.logged = {12, 7},
+	};
+
+	check_record(&rec, &want);
+}
+
+static void test_record_zero_exit(void **state)
+{
+	const ExitRecord rec = {0};
+	const WantRecord want = {0};
+
+	check_record(&rec, &want);
+}
+
+/* runc kill KILL: 137, signaled, signal 9. */
+static void test_record_signal(void **state)
+{
+	const ExitRecord rec = {
+		.exit_code = 137,
+		.signal = 9,
+		.start_time_ns = T_START,
+		.exit_time_ns = T_EXIT,
+		.bytes_logged = {0, 4096},
+	};
+	const WantRecord want = {
+		.exit_code = 137,
+		.signaled = true,
+		.signal = 9,
+		.start_time_ns = T_START,
+		.exit_time_ns = T_EXIT,
+		.logged = {0, 4096},
+	};
+
+	check_record(&rec, &want);
+}
+
+/* The kernel's OOM killer: SIGKILL plus the OOM fields. */
+static void test_record_oom_kill(void **state)
+{
+	const ExitRecord rec = {
+		.exit_code = 137,
+		.signal = 9,
+		.oom_killed = true,
+		.oom_kill_count = 2,
+		.start_time_ns = T_START,
+		.exit_time_ns = T_EXIT,
+	};
+	const WantRecord want = {
+		.exit_code = 137,
+		.signaled = true,
+		.signal = 9,
+		.oom_killed = true,
+		.oom_kill_count = 2,
+		.start_time_ns = T_START,
+		.exit_time_ns = T_EXIT,
+	};
+
+	check_record(&rec, &want);
+}
+
+/* --timeout: exit code -1, timed_out, no signal reported. */
+static void test_record_timeout(void **state)
+{
+	const ExitRecord rec = {
+		.exit_code = -1,
+		.timed_out = true,
+		.start_time_ns = T_START,
+		.exit_time_ns = T_EXIT,
+		.bytes_logged = {5, 0},
+		.bytes_dropped = {1, 0},
+	};
+	const WantRecord want = {
+		.exit_code = -1,
+		.timed_out = true,
+		.start_time_ns = T_START,
+		.exit_time_ns = T_EXIT,
+		.logged = {5, 0},
+		.dropped = {1, 0},
+	};
+
+	check_record(&rec, &want);
+}
+
+/* Large byte counters (beyond 32 bits) and the dropped counters per stream. */
+static void test_record_big_counters(void **state)
+{
+	const ExitRecord rec = {
+		.exit_code = 255,
+		.start_time_ns = T_START,
+		.exit_time_ns = T_EXIT,
+		.bytes_logged = {10000000000ULL, 3},
+		.bytes_dropped = {9999000000ULL, 2},
+	};
+	const WantRecord want = {
+		.exit_code = 255,
+		.start_time_ns = T_START,
+		.exit_time_ns = T_EXIT,
+		.logged = {10000000000LL, 3},
+		.dropped = {9999000000LL, 2},
+	};
+
+	check_record(&rec, &want);
+}
+
+/* ret_len may be NULL. */
+static void test_record_no_len(void **state)
+{
+	const ExitRecord rec = {.exit_code = 1};
+	g_autofree char *json = exit_record_to_json(&rec, NULL);
+
+	assert_non_null(json);
+	assert_true(g_str_has_prefix(json, "{\"version\":1,\"exit_code\":1,"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -184,6 +417,13 @@ int main(void)
 		cmocka_unit_test(test_exit_command_status),
 		cmocka_unit_test_setup_teardown(test_exit_command_args_no_shell, fixture_setup, fixture_teardown),
 		cmocka_unit_test(test_exit_command_exec_failure),
+		cmocka_unit_test(test_record_normal_exit),
+		cmocka_unit_test(test_record_zero_exit),
+		cmocka_unit_test(test_record_signal),
+		cmocka_unit_test(test_record_oom_kill),
+		cmocka_unit_test(test_record_timeout),
+		cmocka_unit_test(test_record_big_counters),
+		cmocka_unit_test(test_record_no_len),
 	};
 
 	umask(022);
