@@ -825,8 +825,9 @@ int monitor_run(Monitor *mon, GError **error)
 		stdio_relay_set_paused(mon->relay, false);
 	if (!opts->exec)
 		mon->oom = oom_watch_new(mon->container_pid, on_oom, mon);
+	/* Not g_timeout_add_seconds(): it rounds to whole seconds and may fire early. */
 	if (opts->timeout > 0)
-		mon->timeout_source = g_timeout_add_seconds((guint)opts->timeout, on_timeout, mon);
+		mon->timeout_source = g_timeout_add((guint)MIN(opts->timeout, G_MAXINT / 1000) * 1000, on_timeout, mon);
 	signals_reap(mon->signals); /* anything that ended while the pid was unknown */
 	iterate_until(mon, container_finished);
 	if (mon->error) {
