@@ -71,6 +71,11 @@ int main(int argc, char **argv)
 	diag_install_glib_handler();
 	if (!options_parse(opts, argc, argv, &error))
 		return print_error(error);
+	if (opts->help) {
+		g_autofree char *help = options_help();
+		fputs(help, stdout);
+		return 0;
+	}
 	if (opts->version) {
 		printf("conmon version %s\ncommit: %s\nvigil version %s\n", CONMON_COMPAT_VERSION, VIGIL_COMMIT,
 		       VIGIL_VERSION);

@@ -96,10 +96,10 @@ static gboolean api_version_cb(const char *name, const char *value, gpointer dat
 		l, s, 0, G_OPTION_ARG_INT64, &opts->field, desc, NULL \
 	}
 
-static GOptionContext *options_context(Options *opts)
+static GOptionContext *options_context(Options *opts, bool for_help)
 {
 	/* The table: interface.md §1.2, in conmon's order so that --help reads the same. */
-	const GOptionEntry entries[] = {
+	GOptionEntry entries[] = {
 		{"api-version", 0, G_OPTION_FLAG_OPTIONAL_ARG | G_OPTION_FLAG_NOALIAS, G_OPTION_ARG_CALLBACK,
 		 (gpointer)api_version_cb, "Conmon API version to use", NULL},
 		E_FLAG("terminal", 't', terminal, "Allocate a pseudo-TTY. The default is false"),
@@ -171,19 +171,27 @@ static GOptionContext *options_context(Options *opts)
 		       "vigil: journald takes PRIORITY from a leading <N> (0-7) on each line, as conmon 2.2 does"),
 		E_STR("log-rate-limit", 0, log_rate_limit,
 		      "vigil: log at most RATE bytes per second per container, with bursts of BURST bytes (RATE[:BURST])"),
+		/* GOption's own help would exit() inside the parser; these set a flag main acts on. */
+		{"help", 'h', G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &opts->help, "Show help options", NULL},
+		{"help-all", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &opts->help, "Show all help options", NULL},
+		{"help-usage", '?', G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &opts->help, "Show help options", NULL},
 		{NULL, 0, 0, 0, NULL, NULL, NULL},
 	};
 	GOptionContext *ctx = g_option_context_new("- conmon utility");
 	GOptionGroup *group = g_option_group_new("conmon", "conmon options", "Show conmon options", opts, NULL);
 
+	/* For printing, GOption's own help entries stand in for the last three flags above. */
+	if (for_help)
+		entries[G_N_ELEMENTS(entries) - 4] = entries[G_N_ELEMENTS(entries) - 1];
 	g_option_group_add_entries(group, entries);
 	g_option_context_set_main_group(ctx, group);
+	g_option_context_set_help_enabled(ctx, for_help);
 	return ctx;
 }
 
 gboolean options_parse(Options *opts, int argc, char **argv, GError **error)
 {
-	g_autoptr(GOptionContext) ctx = options_context(opts);
+	g_autoptr(GOptionContext) ctx = options_context(opts, false);
 	/* GOption edits the vector it parses; give it a shallow copy. */
 	g_autofree char **copy = g_new0(char *, argc + 1);
 	int n = argc;
@@ -203,7 +211,7 @@ gboolean options_parse(Options *opts, int argc, char **argv, GError **error)
 char *options_help(void)
 {
 	g_autoptr(Options) opts = options_new();
-	g_autoptr(GOptionContext) ctx = options_context(opts);
+	g_autoptr(GOptionContext) ctx = options_context(opts, true);
 	g_set_prgname("conmon");
 	return g_option_context_get_help(ctx, TRUE, NULL);
 }

@@ -71,6 +71,7 @@ typedef struct Options {
 	char *seccomp_notify_socket;
 	char *seccomp_notify_plugins;
 	gboolean version;
+	gboolean help; /* -h, --help, --help-all, -?: main prints options_help() and exits 0 */
 	/* vigil extensions (opt-in) */
 	gboolean exit_json;
 	gboolean log_journald_priority;

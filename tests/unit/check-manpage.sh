@@ -21,6 +21,8 @@ manpage=$2
 table=$(awk '
 	/GOptionEntry entries\[\]/ { on = 1; next }
 	on && /\{ *NULL *,/ { exit }
+	# --help-all and --help-usage (-?) are documented on the --help entry
+	on && /"help-(all|usage)"/ { next }
 	on {
 		line = $0
 		while (match(line, /(E_[A-Z0-9]+\(|\{)"[a-z0-9][a-z0-9-]*"/)) {
