@@ -127,7 +127,8 @@ static void send_entry(JournaldLog *log, LogStream stream, bool partial, const c
 	journald_fields_clear(&f);
 }
 
-void journald_log_write(JournaldLog *log, LogStream stream, const char *data, size_t len)
+/* One conmon-sized read (at most JOURNALD_PARTIAL_MAX bytes). */
+static void journald_log_slice(JournaldLog *log, LogStream stream, const char *data, size_t len)
 {
 	GString *buf = log->partial[stream];
 
@@ -165,6 +166,20 @@ void journald_log_write(JournaldLog *log, LogStream stream, const char *data, si
 		log->midline[stream] = nl == NULL;
 		if (nl != NULL)
 			log->priority[stream] = -1;
+		data += n;
+		len -= n;
+	}
+}
+
+void journald_log_write(JournaldLog *log, LogStream stream, const char *data, size_t len)
+{
+	/*
+	 * vigil reads up to 64 KiB at once; journald entries keep conmon's bounds (a line longer than
+	 * 8192 bytes becomes partial entries of at most 16384), so the input is taken 8192 bytes at a time.
+	 */
+	while (len > 0) {
+		size_t n = MIN(len, (size_t)JOURNALD_PARTIAL_MAX);
+		journald_log_slice(log, stream, data, n);
 		data += n;
 		len -= n;
 	}

@@ -30,7 +30,8 @@ struct K8sLog {
 	int64_t file_bytes;  /* bytes in the current file (starts at its size) */
 	int64_t total_bytes; /* bytes written over the monitor's life */
 	bool global_full;
-	bool write_failed; /* a write error was reported; quiet until one succeeds */
+	bool write_failed;  /* a write error was reported; quiet until one succeeds */
+	bool reopen_failed; /* a truncate/rotate failure was reported; quiet until one succeeds */
 	/* One timestamp per chunk; the date-and-zone part is cached per second. */
 	time_t ts_sec;
 	char ts[K8S_TS_LEN];
@@ -40,7 +41,24 @@ struct K8sLog {
 	time_t utc_sec;
 	char ts_utc[JSON_TS_LEN];
 	GString *scratch; /* one json-file record */
+	/* json-file: the start of a UTF-8 character cut by a read, kept for the stream's next read */
+	char carry[_LOG_STREAM_MAX][4];
+	size_t carry_len[_LOG_STREAM_MAX];
+	GString *joined;
 };
+
+/* Bytes at the end of data that begin a UTF-8 character not complete within data (0..3). */
+static size_t utf8_incomplete_tail(const char *data, size_t len)
+{
+	for (size_t back = 1; back <= 3 && back <= len; back++) {
+		unsigned char c = (unsigned char)data[len - back];
+		if ((c & 0xC0) == 0x80)
+			continue; /* a continuation byte: look further back for the lead */
+		size_t need = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 1;
+		return need > back ? back : 0;
+	}
+	return 0;
+}
 
 static void put2(char *p, int v)
 {
@@ -163,6 +181,7 @@ K8sLog *k8s_log_open(const K8sLogConfig *cfg, GError **error)
 	log->format = cfg->format;
 	log->utc_sec = (time_t)-1;
 	log->scratch = g_string_sized_new(1024);
+	log->joined = g_string_new(NULL);
 	log->ts_sec = (time_t)-1;
 	if (fstat(log->fd, &st) == 0)
 		log->file_bytes = st.st_size;
@@ -179,6 +198,8 @@ void k8s_log_free(K8sLog *log)
 	g_strfreev(log->allowlist);
 	if (log->scratch)
 		g_string_free(log->scratch, TRUE);
+	if (log->joined)
+		g_string_free(log->joined, TRUE);
 	g_free(log->batch);
 	g_free(log);
 }
@@ -219,18 +240,16 @@ static int k8s_truncate(K8sLog *log)
 	return 0;
 }
 
-static int k8s_rotate(K8sLog *log)
+/* Returns 0 or -errno; *ret_why names a refused path check (the caller reports it). */
+static int k8s_rotate(K8sLog *log, const char **ret_why)
 {
 	g_autofree char *fresh = g_strconcat(log->path, ".new", NULL);
 	cleanup_close int fd = -1;
 	struct flock lock = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-	const char *why = NULL;
-	int r = log_path_check(log->path, log->fd, log->allowlist, geteuid(), &why);
+	int r = log_path_check(log->path, log->fd, log->allowlist, geteuid(), ret_why);
 
-	if (r < 0) {
-		diag_warn("Not rotating '%s': %s", log->path, why);
+	if (r < 0)
 		return r;
-	}
 	/* Keep other well-behaved writers out while the files move. */
 	if (log->fd >= 0 && fcntl(log->fd, F_SETLK, &lock) < 0)
 		diag_debug_errno(errno, "Failed to lock '%s' for rotation, ignoring", log->path);
@@ -261,12 +280,19 @@ fail:
 void k8s_log_reopen(K8sLog *log)
 {
 	k8s_flush(log);
-	int r = log->rotate ? k8s_rotate(log) : k8s_truncate(log);
+	const char *why = NULL;
+	int r = log->rotate ? k8s_rotate(log, &why) : k8s_truncate(log);
 	if (r < 0) {
-		diag_warn_errno(r, "Failed to %s log file '%s', keeping the old one", log->rotate ? "rotate" : "reopen",
-				log->path);
+		/* Once per failure streak: a full log would otherwise warn on every record. */
+		if (!log->reopen_failed && why)
+			diag_warn("Not rotating '%s': %s; writing on in the current file", log->path, why);
+		else if (!log->reopen_failed)
+			diag_warn_errno(r, "Failed to %s log file '%s', keeping the old one",
+					log->rotate ? "rotate" : "reopen", log->path);
+		log->reopen_failed = true;
 		return;
 	}
+	log->reopen_failed = false;
 	log->file_bytes = 0;
 }
 
@@ -318,6 +344,12 @@ static size_t next_file_record(K8sLog *log, LogStream stream, const char *data, 
 {
 	if (log->format == LOG_FILE_FORMAT_JSON) {
 		size_t n = next_record(data, len, JSON_MAX_CONTENT, partial);
+		/* Never cut inside a character: its halves would each turn into U+FFFD. */
+		if (*partial && n < len) {
+			size_t tail = utf8_incomplete_tail(data, n);
+			if (tail < n)
+				n -= tail;
+		}
 		g_string_truncate(log->scratch, 0);
 		json_log_format_record(log->scratch, log->ts_utc, stream, data, n);
 		*ret_size = (int64_t)log->scratch->len;
@@ -328,7 +360,8 @@ static size_t next_file_record(K8sLog *log, LogStream stream, const char *data, 
 	return n;
 }
 
-size_t k8s_log_write(K8sLog *log, LogStream stream, const struct timespec *now, const char *data, size_t len)
+static size_t k8s_log_write_records(K8sLog *log, LogStream stream, const struct timespec *now, const char *data,
+				    size_t len)
 {
 	if (log->global_full || len == 0)
 		return len;
@@ -366,8 +399,41 @@ size_t k8s_log_write(K8sLog *log, LogStream stream, const struct timespec *now, 
 	return 0;
 }
 
+size_t k8s_log_write(K8sLog *log, LogStream stream, const struct timespec *now, const char *data, size_t len)
+{
+	if (log->format != LOG_FILE_FORMAT_JSON)
+		return k8s_log_write_records(log, stream, now, data, len);
+	/* json-file: a character split across reads is written whole, with the later read. */
+	if (log->carry_len[stream] > 0) {
+		g_string_truncate(log->joined, 0);
+		g_string_append_len(log->joined, log->carry[stream], (gssize)log->carry_len[stream]);
+		g_string_append_len(log->joined, data, (gssize)len);
+		log->carry_len[stream] = 0;
+		data = log->joined->str;
+		len = log->joined->len;
+	}
+	size_t tail = utf8_incomplete_tail(data, len);
+	if (tail > 0) {
+		memcpy(log->carry[stream], data + len - tail, tail);
+		log->carry_len[stream] = tail;
+		len -= tail;
+	}
+	return k8s_log_write_records(log, stream, now, data, len);
+}
+
 void k8s_log_finish(K8sLog *log, bool sync)
 {
+	for (int i = 0; i < _LOG_STREAM_MAX; i++) {
+		if (log->carry_len[i] > 0) {
+			struct timespec now = {0};
+			char held[4];
+			size_t n = log->carry_len[i];
+			(void)clock_gettime(CLOCK_REALTIME, &now);
+			memcpy(held, log->carry[i], n);
+			log->carry_len[i] = 0;
+			(void)k8s_log_write_records(log, (LogStream)i, &now, held, n);
+		}
+	}
 	k8s_flush(log);
 	if (sync && log->fd >= 0 && fsync(log->fd) < 0)
 		diag_warn_errno(errno, "Failed to sync log file '%s'", log->path);
