@@ -271,3 +271,146 @@ e2e_teardown_file() {
 		rm -rf -- "$E2E_DIR"
 	fi
 }
+
+# ---------------------------------------------------------------------------------------------
+# Interactive terminals through tmux (06-interactive, 07-exec).
+#
+# Each test file gets its own tmux server: socket and config under $E2E_DIR, no user config. A
+# pane runs one bounded podman command (`timeout --foreground`, so that podman stays in the
+# terminal's foreground process group and may read it), then records podman's exit status in
+# $E2E_DIR/tmux-SESSION.rc. remain-on-exit keeps the screen readable after podman returns.
+# Call e2e_tmux_teardown from teardown() (before e2e_teardown) to end the server.
+
+# tmx ARGS...: tmux against this file's private server, bounded in time.
+tmx() {
+	if [[ ! -f $E2E_DIR/tmux.conf ]]; then
+		cat >"$E2E_DIR/tmux.conf" <<-'EOC'
+			set -g remain-on-exit on
+			set -g history-limit 5000
+			set -g default-shell /bin/bash
+			set -g status off
+		EOC
+	fi
+	TERM=${TERM:-xterm} timeout --kill-after=5 10 \
+		tmux -f "$E2E_DIR/tmux.conf" -S "$E2E_DIR/tmux.sock" "$@" 3>&-
+}
+
+# tmux_start SESSION COLS ROWS PODMAN-ARGS...: run `podman PODMAN-ARGS...` in a new detached tmux
+# session whose window is COLS x ROWS, with this file's private Podman configuration.
+tmux_start() {
+	local session=$1 cols=$2 rows=$3 cmd
+	shift 3
+	rm -f "$E2E_DIR/tmux-$session.rc"
+	printf -v cmd '%q ' env "CONTAINERS_CONF=$CONTAINERS_CONF" \
+		"CONTAINERS_STORAGE_CONF=$CONTAINERS_STORAGE_CONF" \
+		timeout --foreground --kill-after=10 "$E2E_TIMEOUT" podman "$@"
+	cmd+="; echo \$? >$(printf '%q' "$E2E_DIR/tmux-$session.rc")"
+	tmx new-session -d -s "$session" -x "$cols" -y "$rows" "$cmd"
+}
+
+# tmux_screen SESSION: the pane's text, scrollback included, wrapped lines joined, no trailing blanks.
+tmux_screen() {
+	tmx capture-pane -p -J -S - -t "$1" | sed -e 's/[[:space:]]*$//'
+}
+
+# tmux_has SESSION ERE: true if a line of the pane matches ERE.
+tmux_has() {
+	tmux_screen "$1" | grep -Eq -- "$2"
+}
+
+# tmux_wait_for SESSION SECONDS ERE: wait until a line of the pane matches ERE; show the pane if not.
+tmux_wait_for() {
+	local session=$1 secs=$2 ere=$3
+	wait_until "$secs" tmux_has "$session" "$ere" ||
+		e2e_fail "pane '$session' never showed /$ere/; it shows:" "$(tmux_screen "$session")"
+}
+
+# tmux_type SESSION TEXT: type TEXT literally, then Enter.
+tmux_type() {
+	tmx send-keys -t "$1" -l -- "$2" && tmx send-keys -t "$1" Enter
+}
+
+# tmux_keys SESSION KEY...: send keys (tmux names, e.g. C-p) one at a time, 0.3 s apart, so that
+# each arrives in its own read. Podman's detach-key matcher only recognises single-byte reads.
+tmux_keys() {
+	local session=$1 key
+	shift
+	for key in "$@"; do
+		tmx send-keys -t "$session" "$key" || return 1
+		sleep 0.3
+	done
+}
+
+# tmux_type_until SESSION SECONDS ERE TEXT: type TEXT (+Enter) every 2 s until a line matches ERE.
+# For effects that arrive asynchronously, such as a window resize reaching the pty.
+tmux_type_until() {
+	local session=$1 secs=$2 ere=$3 text=$4 deadline=$((SECONDS + $2))
+	while :; do
+		tmux_type "$session" "$text" || return 1
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			tmux_has "$session" "$ere" && return 0
+			sleep 0.2
+		done
+		if ((SECONDS >= deadline)); then
+			e2e_fail "pane '$session' never showed /$ere/ after typing '$text'; it shows:" \
+				"$(tmux_screen "$session")"
+			return 1
+		fi
+	done
+}
+
+# tmux_resize SESSION COLS ROWS
+tmux_resize() {
+	tmx resize-window -t "$1" -x "$2" -y "$3"
+}
+
+# tmux_exited SESSION: true once podman in SESSION has returned.
+tmux_exited() {
+	[[ -s $E2E_DIR/tmux-$1.rc ]]
+}
+
+# tmux_wait_exit SESSION SECONDS: wait for podman in SESSION to return; print its exit status.
+tmux_wait_exit() {
+	wait_until "$2" tmux_exited "$1" ||
+		e2e_fail "podman in pane '$1' did not return; the pane shows:" "$(tmux_screen "$1")" ||
+		return 1
+	cat "$E2E_DIR/tmux-$1.rc"
+}
+
+e2e_tmux_teardown() {
+	[[ -n ${E2E_DIR:-} && -S $E2E_DIR/tmux.sock ]] || return 0
+	tmx kill-server >/dev/null 2>&1 || true
+	rm -f "$E2E_DIR/tmux.sock"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Process accounting for vigil monitors.
+
+# vigil_pids_for ID: PIDs of live vigil processes (the binary under test) whose argv mentions ID.
+vigil_pids_for() {
+	local want pid exe
+	want=$(e2e_vigil_binary)
+	for pid in $(pgrep -f -- "$1" 2>/dev/null); do
+		exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
+		[[ ${exe% (deleted)} == "$want" ]] || continue
+		[[ $(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null) != Z ]] || continue
+		echo "$pid"
+	done
+}
+
+# vigil_exec_pids CONTAINER-ID: PIDs of live vigil processes monitoring an exec session of it.
+vigil_exec_pids() {
+	local pid
+	for pid in $(vigil_pids_for "$1"); do
+		tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qx -- '--exec-process-spec' && echo "$pid"
+	done
+	return 0
+}
+
+# proc_fd_count PID / proc_children PID: open fds, and direct children (sorted PIDs, one line).
+proc_fd_count() {
+	find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l
+}
+proc_children() {
+	cat "/proc/$1"/task/*/children 2>/dev/null | tr ' ' '\n' | grep -v '^$' | sort -n | tr '\n' ' '
+}
