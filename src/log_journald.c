@@ -4,17 +4,23 @@
  */
 #include "log_journald.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "config.h"
 #include "diag.h"
 
 #if USE_JOURNALD
+#include <dlfcn.h>
+
 #include <systemd/sd-journal.h>
 #endif
 
+typedef int (*SendvFn)(const char *file, const char *line, const char *func, const struct iovec *iov, int n);
+
 struct JournaldLog {
 	JournaldConfig cfg;
+	SendvFn sendv; /* sd_journal_sendv from the dlopen()ed libsystemd, or NULL */
 	GString *partial[_LOG_STREAM_MAX];
 	int priority[_LOG_STREAM_MAX]; /* from a "<N>" prefix of the current line, or -1 */
 	bool midline[_LOG_STREAM_MAX]; /* the stream is inside a line (a piece without newline came) */
@@ -87,9 +93,36 @@ void journald_fields_clear(JournaldFields *f)
 	g_clear_pointer(&f->iov, g_free);
 }
 
+#if USE_JOURNALD
+/*
+ * libsystemd is loaded on first use: a monitor whose container logs elsewhere never maps it, which
+ * keeps start-up and idle memory down (it pulls in liblzma, libzstd, liblz4, libgcrypt, libcap).
+ * The handle stays open for the life of the process.
+ */
+static SendvFn load_sendv(void)
+{
+	void *lib = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
+	SendvFn fn = NULL;
+
+	if (lib == NULL) {
+		diag_warn("Cannot load libsystemd for the journald log driver: %s", dlerror());
+		return NULL;
+	}
+	*(void **)&fn = dlsym(lib, "sd_journal_sendv_with_location");
+	if (fn == NULL)
+		diag_warn("libsystemd has no sd_journal_sendv_with_location: %s", dlerror());
+	return fn;
+}
+#endif
+
 JournaldLog *journald_log_new(const JournaldConfig *cfg)
 {
 	JournaldLog *log = g_new0(JournaldLog, 1);
+#if USE_JOURNALD
+	log->sendv = load_sendv();
+	/* The prototype we call through must be the library's. */
+	G_STATIC_ASSERT(__builtin_types_compatible_p(__typeof__(&sd_journal_sendv_with_location), SendvFn));
+#endif
 
 	log->cfg = *cfg;
 	for (int i = 0; i < _LOG_STREAM_MAX; i++) {
@@ -116,7 +149,13 @@ static void send_entry(JournaldLog *log, LogStream stream, bool partial, const c
 
 	journald_build_fields_priority(&f, &log->cfg, prio, partial, msg, len);
 #if USE_JOURNALD
-	int r = sd_journal_sendv(f.iov, (int)f.n);
+	/*
+	 * sd_journal_sendv() is a macro around this function that adds CODE_FILE/CODE_LINE/CODE_FUNC;
+	 * vigil passes conmon's own values, which users and tools may filter on.
+	 */
+	int r = log->sendv ? log->sendv("CODE_FILE=src/ctr_logging.c", "CODE_LINE=" G_STRINGIFY(__LINE__),
+					"write_journald", f.iov, (int)f.n)
+			   : -ENOSYS;
 	if (r < 0 && !log->warned) {
 		diag_warn_errno(r, "sd_journal_sendv");
 		log->warned = true;
