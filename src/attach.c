@@ -96,6 +96,17 @@ static void client_close_write(AttachClient *c)
 	c->queued = 0;
 }
 
+static gboolean client_hangup(int fd, GIOCondition cond, gpointer data)
+{
+	AttachClient *c = data;
+
+	/* The peer closed both directions: nothing can be sent to it any more. */
+	c->in_source = 0;
+	client_close_write(c);
+	client_maybe_remove(c);
+	return G_SOURCE_REMOVE;
+}
+
 static void client_close_read(AttachClient *c)
 {
 	if (c->read_closed)
@@ -105,6 +116,12 @@ static void client_close_read(AttachClient *c)
 		g_source_remove(c->in_source);
 		c->in_source = 0;
 	}
+	/*
+	 * After EOF the client still gets output until it closes (§6.5).  A closed peer shows as HUP/ERR
+	 * (poll reports them unasked), so a quiet container does not keep a gone client's fd open.
+	 */
+	if (!c->write_closed)
+		c->in_source = g_unix_fd_add(c->fd, G_IO_HUP | G_IO_ERR, client_hangup, c);
 	if (c->srv->cb.on_client_eof)
 		c->srv->cb.on_client_eof(c->srv->user_data);
 }
@@ -362,15 +379,27 @@ void attach_server_broadcast(AttachServer *srv, LogStream stream, const char *da
 
 void attach_server_flush(AttachServer *srv, int timeout_ms)
 {
-	/* Lossless for any client that keeps reading; one that makes no progress for timeout_ms is left. */
+	/*
+	 * Lossless for any client that keeps reading; one that takes nothing for timeout_ms is left.
+	 * Progress is measured by what send() takes: a SEQPACKET socket reports POLLOUT only once its
+	 * buffer is mostly empty, which a slow reader may never reach.
+	 */
 	for (GList *l = srv ? srv->clients : NULL; l; l = l->next) {
 		AttachClient *c = l->data;
+		gint64 last = g_get_monotonic_time();
 		while (!c->write_closed && !g_queue_is_empty(&c->out)) {
+			size_t before = c->queued;
 			struct pollfd pfd = {.fd = c->fd, .events = POLLOUT};
-			int n = poll(&pfd, 1, timeout_ms);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0 || (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) || !client_flush(c))
+			if (!client_flush(c))
+				break;
+			gint64 now = g_get_monotonic_time();
+			if (c->queued < before)
+				last = now;
+			if (g_queue_is_empty(&c->out) || now - last > (gint64)timeout_ms * 1000)
+				break;
+			if (poll(&pfd, 1, 50) < 0 && errno != EINTR)
+				break;
+			if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL))
 				break;
 		}
 	}
