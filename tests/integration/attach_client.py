@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """An attach client (interface.md §6), as podman/CRI-O use it.
 
-  attach_client.py SOCKET OUTPREFIX [--send TEXT] [--timeout SECS]
+  attach_client.py SOCKET OUTPREFIX [--send TEXT | --send-file FILE] [--keep-open | --close-after-send]
+                   [--slow-until FILE [--slow-interval SECS]] [--timeout SECS]
 
 Connects to SOCKET as AF_UNIX SOCK_SEQPACKET, then writes OUTPREFIX.connected. With --send,
 writes TEXT (backslash escapes allowed) as one message and shuts the socket down for writing
@@ -13,12 +14,24 @@ writes TEXT (backslash escapes allowed) as one message and shuts the socket down
   OUTPREFIX.at-exit-file     with --exit-file F: "closed" if the connection had been closed when F
                              appeared, else "open"
 Exit status 0 on EOF, 2 on timeout, 1 on errors.
+
+More options (for the tty, attach and exec tests):
+  --send-file FILE     send FILE's bytes as messages of --chunk bytes (default 8192; vigil reads up to
+                       32768 per message, §6.3) from a second thread while the main thread reads
+                       output, then shut the socket down for writing. OUTPREFIX.sent when all is sent.
+  --keep-open          with --send/--send-file: do not shut the socket down after sending.
+  --close-after-send   with --send/--send-file: close the socket after sending and exit 0 without
+                       reading (a client that disconnects by close(2) rather than shutdown).
+  --slow-until FILE    a slow reader: until FILE exists, receive at most one message every
+                       --slow-interval seconds (default 0.5); then read at full speed. With a FILE
+                       that never appears the client stalls until it is killed or times out.
 """
 import argparse
 import os
 import select
 import socket
 import sys
+import threading
 import time
 
 
@@ -30,6 +43,12 @@ def main():
     ap.add_argument("--timeout", type=float, default=30.0)
     ap.add_argument("--exit-file", help="when this file appears, record in OUTPREFIX.at-exit-file whether "
                     "the connection was already closed (\"closed\") or not (\"open\")")
+    ap.add_argument("--send-file")
+    ap.add_argument("--chunk", type=int, default=8192)
+    ap.add_argument("--keep-open", action="store_true")
+    ap.add_argument("--close-after-send", action="store_true")
+    ap.add_argument("--slow-until")
+    ap.add_argument("--slow-interval", type=float, default=0.5)
     args = ap.parse_args()
 
     s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -40,7 +59,32 @@ def main():
     open(args.out + ".connected", "w").close()
     if args.send is not None:
         s.send(args.send.encode().decode("unicode_escape").encode("latin-1"))
-        s.shutdown(socket.SHUT_WR)
+        if args.close_after_send:
+            s.close()
+            open(args.out + ".sent", "w").close()
+            return 0
+        if not args.keep_open:
+            s.shutdown(socket.SHUT_WR)
+        open(args.out + ".sent", "w").close()
+    sender = None
+    if args.send_file is not None:
+        with open(args.send_file, "rb") as f:
+            payload = f.read()
+
+        def send_all():
+            for off in range(0, len(payload), args.chunk):
+                s.sendall(payload[off:off + args.chunk])
+            if args.close_after_send:
+                s.close()
+            elif not args.keep_open:
+                s.shutdown(socket.SHUT_WR)
+            open(args.out + ".sent", "w").close()
+
+        sender = threading.Thread(target=send_all, daemon=True)
+        sender.start()
+        if args.close_after_send:
+            sender.join(args.timeout)
+            return 0 if os.path.exists(args.out + ".sent") else 2
 
     streams = {2: bytearray(), 3: bytearray()}
     sizes = []
@@ -69,6 +113,13 @@ def main():
                 open(args.out + ".eof", "w").close()
                 rc = 0
                 break
+        if args.slow_until is not None:
+            # wait --slow-interval before the next message, or less if the slow phase ends
+            pause_end = time.monotonic() + args.slow_interval
+            while not os.path.exists(args.slow_until) and time.monotonic() < min(pause_end, deadline):
+                time.sleep(0.02)
+            if os.path.exists(args.slow_until):
+                args.slow_until = None
         r, _, _ = select.select([s], [], [], 0.01 if not checked else 0.1)
         if not r:
             continue

@@ -24,6 +24,9 @@ Files written to DIR (each written once, atomically):
                          (snapshot.missing if F did not exist then)
   inherit.result         with --inherit-fd N --exit-file F: "closed" if the engine's read end of the
                          inherited pipe was at EOF when F was first seen to exist, else "open"
+  attach.first           with --attach-pipe: the first record read from the attach pipe (§4.5)
+  attach.all             with --attach-pipe: every byte read from the attach pipe (written at the end)
+  start2.written         with --attach-pipe: the second start byte was written (after DIR/go2 appeared)
   done                   the engine finished; engine.timeout if it gave up
 
 Exit status of the launched and daemon processes: the exit code, or 128+signal if killed.
@@ -97,6 +100,13 @@ def main():
     ap.add_argument("--exit-file", default=None, help="exit file to watch for --inherit-fd")
     ap.add_argument("--timeout", type=float, default=60.0)
     ap.add_argument("--env", action="append", default=[], help="K=V: set in vigil's environment last")
+    ap.add_argument("--close-sync-after-first", action="store_true",
+                    help="close the engine's end of the sync pipe once the first record is read "
+                    "(podman exec reads the pid record, then closes it)")
+    ap.add_argument("--attach-pipe", action="store_true",
+                    help="exec attach handshake (§4.5): pass _OCI_ATTACHPIPE=5 (a SOCK_SEQPACKET socketpair), "
+                    "record its first message in STATE/attach.first, and write a second start byte once "
+                    "STATE/go2 exists")
     ap.add_argument("argv", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     argv = args.argv[1:] if args.argv and args.argv[0] == "--" else args.argv
@@ -130,6 +140,10 @@ def main():
     if args.inherit_fd is not None:
         r, w = os.pipe()
         inh_read, inh_write = high(r), high(w)
+    attach_ours = attach_theirs = None
+    if args.attach_pipe:
+        a, b = make_channel("seqpacket")
+        attach_ours, attach_theirs = high(a), high(b)
     devnull = high(os.open("/dev/null", os.O_RDONLY))
     out = high(os.open(os.path.join(state, "vigil.out"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644))
     err = high(os.open(os.path.join(state, "vigil.err"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644))
@@ -141,6 +155,9 @@ def main():
         env["_OCI_SYNCPIPE"] = "3"
     if start_theirs is not None:
         env["_OCI_STARTPIPE"] = "4"
+    env.pop("_OCI_ATTACHPIPE", None)
+    if attach_theirs is not None:
+        env["_OCI_ATTACHPIPE"] = "5"
     for kv in args.env:
         k, v = kv.split("=", 1)
         env[k] = v
@@ -157,17 +174,24 @@ def main():
                 os.dup2(start_theirs, 4)
             if inh_write is not None:
                 os.dup2(inh_write, args.inherit_fd)
+            if attach_theirs is not None:
+                os.dup2(attach_theirs, 5)
             os.execve(argv[0], argv, env)
         except OSError as e:
             os.write(2, ("engine: exec %s: %s\n" % (argv[0], e)).encode())
         os._exit(127)
 
     write_atomic(os.path.join(state, "launch.pid"), str(pid))
-    for fd in (sync_theirs, start_theirs, inh_write, devnull, out, err):
+    for fd in (sync_theirs, start_theirs, inh_write, attach_theirs, devnull, out, err):
         if fd is not None:
             os.close(fd)
     if sync_ours is not None:
         os.set_blocking(sync_ours, False)
+    if attach_ours is not None:
+        os.set_blocking(attach_ours, False)
+    attach_buf = b""
+    attach_first_written = False
+    start2_written = attach_ours is None
 
     start_written = start_ours is None
     launch_rc = None
@@ -214,8 +238,29 @@ def main():
             if not first_written and b"\n" in sync_buf:
                 write_atomic(os.path.join(state, "sync.first"), sync_buf[: sync_buf.index(b"\n") + 1])
                 first_written = True
+                if args.close_sync_after_first:
+                    os.close(sync_ours)
+                    sync_eof = True
         else:
             time.sleep(0.01)
+
+        # exec attach handshake (§4.5): the attach pipe's record, then the second start byte
+        if attach_ours is not None:
+            try:
+                data = os.read(attach_ours, 65536)
+                attach_buf += data
+            except (BlockingIOError, OSError):
+                pass
+            if not attach_first_written and b"\n" in attach_buf:
+                write_atomic(os.path.join(state, "attach.first"), attach_buf[: attach_buf.index(b"\n") + 1])
+                attach_first_written = True
+            if start_written and not start2_written and os.path.exists(os.path.join(state, "go2")):
+                try:
+                    os.write(start_ours, b"\0")
+                except OSError:
+                    pass
+                start2_written = True
+                write_atomic(os.path.join(state, "start2.written"), "")
 
         # inherited fd vs exit file ordering (§3.6, §9.1 step 6)
         if not inherit_done and os.path.exists(args.exit_file):
@@ -277,6 +322,8 @@ def main():
                     pass
         write_atomic(os.path.join(state, "engine.timeout"), "")
     write_atomic(os.path.join(state, "sync.all"), sync_buf)
+    if attach_ours is not None:
+        write_atomic(os.path.join(state, "attach.all"), attach_buf)
     write_atomic(os.path.join(state, "done"), "")
 
 

@@ -232,6 +232,10 @@ vigil_launch_raw()
 		wrap=(unshare --mount --propagation private bash "$INTEGRATION_DIR/syslog-ns.sh" "$T/syslog-ns"
 			"$SYSLOG_CAPTURE")
 	fi
+	# LAUNCH_WRAP (an array, unset by default): a command prefix for the engine, e.g. journald-ns.sh
+	if [[ -n ${LAUNCH_WRAP+set} ]]; then
+		wrap=("${LAUNCH_WRAP[@]}" "${wrap[@]}")
+	fi
 	"${wrap[@]}" python3 "$INTEGRATION_DIR/engine.py" --state "$STATE" "${opts[@]}" -- "$VIGIL_BINARY" "$@" \
 		>"$STATE/engine.out" 2>&1 3>&- &
 	ENGINE_PID=$!
@@ -431,4 +435,125 @@ assert_file_content()
 		printf '%s' "$2" | od -c | head -20 >&2
 		return 1
 	fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# tty, attach clients, FIFOs (used by 10-tty .. 13-exec)
+
+# bundle_out_mount: bind-mount the host dir $OUT_DIR (= $T/out) read-write at /out in the container,
+# for files the container writes and flags the test sets.
+bundle_out_mount()
+{
+	OUT_DIR=$T/out
+	mkdir -p "$OUT_DIR"
+	chmod 777 "$OUT_DIR"
+	bundle_edit ".mounts += [{destination: \"/out\", type: \"bind\", source: \"$OUT_DIR\", options: [\"rbind\", \"rw\"]}]"
+}
+
+# bundle_tty: the container gets a terminal (config.json process.terminal; vigil needs -t)
+bundle_tty()
+{
+	bundle_edit '.process.terminal = true'
+}
+
+# client_start NAME SOCKET [attach_client.py OPTIONS...]: connect an attach client in the
+# background (its files are $T/NAME.*, its pid in $T/NAME.pid) and wait until it is connected
+# (with --close-after-send: until it has sent and closed).
+client_start()
+{
+	local name=$1 sock=$2 a
+	shift 2
+	python3 "$INTEGRATION_DIR/attach_client.py" "$sock" "$T/$name" "$@" >"$T/$name.stderr" 2>&1 3>&- &
+	echo $! >"$T/$name.pid"
+	for a in "$@"; do
+		if [[ $a == --close-after-send ]]; then
+			wait_for_file "$T/$name.sent"
+			return
+		fi
+	done
+	wait_for_file "$T/$name.connected"
+}
+
+client_pid()
+{
+	cat "$T/$1.pid"
+}
+
+# client_wait NAME: wait for the client to finish (it has its own timeout); true if it read EOF.
+client_wait()
+{
+	local rc=0
+	wait "$(client_pid "$1")" || rc=$?
+	if [[ $rc != 0 ]]; then
+		echo "attach client $1 exited $rc: $(cat "$T/$1.stderr")" >&2
+		return 1
+	fi
+	[[ -e $T/$1.eof ]]
+}
+
+# clients_teardown: kill every attach client this test started that is still running
+clients_teardown()
+{
+	local f pid
+	for f in "$T"/*.pid; do
+		[[ -s $f ]] || continue
+		pid=$(<"$f")
+		if [[ $(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") == *attach_client.py* ]]; then
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+	done
+}
+
+# fifo_write PATH TEXT: one write(2) of TEXT (backslash escapes such as \n allowed) to the FIFO
+# PATH, opened O_WRONLY|O_NONBLOCK as podman opens ctl (fails with ENXIO if nobody reads it).
+fifo_write()
+{
+	python3 - "$1" "$2" <<'PY'
+import os, sys
+data = sys.argv[2].encode().decode("unicode_escape").encode("latin-1")
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_NONBLOCK)
+n = os.write(fd, data)
+os.close(fd)
+sys.exit(0 if n == len(data) else 1)
+PY
+}
+
+# ctl_write TEXT: fifo_write to $BUNDLE/ctl
+ctl_write()
+{
+	fifo_write "$BUNDLE/ctl" "$1"
+}
+
+# tty_size PID: "ROWS COLS" of the terminal that is fd 0 of PID (TIOCGWINSZ from the host)
+tty_size()
+{
+	python3 - "$1" <<'PY'
+import fcntl, os, struct, sys, termios
+fd = os.open("/proc/%s/fd/0" % sys.argv[1], os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
+rows, cols, _, _ = struct.unpack("HHHH", fcntl.ioctl(fd, termios.TIOCGWINSZ, b"\0" * 8))
+print(rows, cols)
+PY
+}
+
+# tty_size_is PID "ROWS COLS"
+tty_size_is()
+{
+	[[ $(tty_size "$1") == "$2" ]]
+}
+
+# fd_count PID: number of open fds of PID
+fd_count()
+{
+	local fds=("/proc/$1/fd/"*)
+	echo "${#fds[@]}"
+}
+
+# cpu_ticks PID: utime+stime of PID in clock ticks
+cpu_ticks()
+{
+	local stat
+	stat=$(cat "/proc/$1/stat") || return 1
+	stat=${stat##*) }
+	# fields after the comm: 3=state ... 14=utime 15=stime (1-based in stat(5)) -> 12th, 13th here
+	awk '{print $12 + $13}' <<<"$stat"
 }
