@@ -46,7 +46,8 @@ void options_free(Options *opts)
 			 &opts->exec_process_spec,
 			 &opts->sdnotify_socket,
 			 &opts->seccomp_notify_socket,
-			 &opts->seccomp_notify_plugins};
+			 &opts->seccomp_notify_plugins,
+			 &opts->log_rate_limit};
 	for (size_t i = 0; i < G_N_ELEMENTS(strs); i++)
 		g_free(*strs[i]);
 	g_strfreev(opts->runtime_args);
