@@ -38,8 +38,6 @@ struct K8sLog {
 	char *batch;
 	size_t batch_len;
 	LogFileFormat format;
-	time_t utc_sec;
-	char ts_utc[JSON_TS_LEN];
 	GString *scratch; /* one json-file record */
 	/* json-file: the start of a UTF-8 character cut by a read, kept for the stream's next read */
 	char carry[_LOG_STREAM_MAX][4];
@@ -179,7 +177,6 @@ K8sLog *k8s_log_open(const K8sLogConfig *cfg, GError **error)
 	log->max_files = cfg->max_files;
 	log->allowlist = g_strdupv((char **)cfg->allowlist);
 	log->format = cfg->format;
-	log->utc_sec = (time_t)-1;
 	log->scratch = g_string_sized_new(1024);
 	log->joined = g_string_new(NULL);
 	log->ts_sec = (time_t)-1;
@@ -296,44 +293,31 @@ void k8s_log_reopen(K8sLog *log)
 	log->file_bytes = 0;
 }
 
-static void k8s_update_timestamp(K8sLog *log, const struct timespec *now)
+/*
+ * One timestamp per read; the date, time and zone are recomputed only when the second changes.  Local
+ * time for k8s-file, UTC for json-file; both put the nanoseconds at offsets 20..28.
+ */
+static void update_timestamp(K8sLog *log, const struct timespec *now)
 {
-	struct tm local;
+	struct tm tm;
 
 	if (now->tv_sec != log->ts_sec) {
-		if (localtime_r(&now->tv_sec, &local) == NULL) {
-			memset(&local, 0, sizeof(local));
-			local.tm_year = 70;
-			local.tm_mday = 1;
+		bool utc = log->format == LOG_FILE_FORMAT_JSON;
+		if ((utc ? gmtime_r(&now->tv_sec, &tm) : localtime_r(&now->tv_sec, &tm)) == NULL) {
+			memset(&tm, 0, sizeof(tm));
+			tm.tm_year = 70;
+			tm.tm_mday = 1;
 		}
-		k8s_log_format_timestamp(log->ts, now->tv_nsec, &local);
+		if (utc)
+			json_log_format_timestamp(log->ts, now->tv_nsec, &tm);
+		else
+			k8s_log_format_timestamp(log->ts, now->tv_nsec, &tm);
 		log->ts_sec = now->tv_sec;
 		return;
 	}
 	long nsec = now->tv_nsec;
 	for (int i = 28; i >= 20; i--) {
 		log->ts[i] = (char)('0' + nsec % 10);
-		nsec /= 10;
-	}
-}
-
-static void json_update_timestamp(K8sLog *log, const struct timespec *now)
-{
-	struct tm utc;
-
-	if (now->tv_sec != log->utc_sec) {
-		if (gmtime_r(&now->tv_sec, &utc) == NULL) {
-			memset(&utc, 0, sizeof(utc));
-			utc.tm_year = 70;
-			utc.tm_mday = 1;
-		}
-		json_log_format_timestamp(log->ts_utc, now->tv_nsec, &utc);
-		log->utc_sec = now->tv_sec;
-		return;
-	}
-	long nsec = now->tv_nsec;
-	for (int i = 28; i >= 20; i--) {
-		log->ts_utc[i] = (char)('0' + nsec % 10);
 		nsec /= 10;
 	}
 }
@@ -412,11 +396,9 @@ static size_t k8s_log_write_records(K8sLog *log, LogStream stream, const struct 
 {
 	if (log->global_full || len == 0)
 		return len;
-	if (log->format != LOG_FILE_FORMAT_JSON) {
-		k8s_update_timestamp(log, now);
+	update_timestamp(log, now);
+	if (log->format != LOG_FILE_FORMAT_JSON)
 		return k8s_write_fast(log, stream, data, len);
-	}
-	json_update_timestamp(log, now);
 	while (len > 0) {
 		bool partial;
 		int64_t rec;
