@@ -335,7 +335,7 @@ static size_t next_file_record(K8sLog *log, LogStream stream, const char *data, 
 				n -= tail;
 		}
 		g_string_truncate(log->scratch, 0);
-		json_log_format_record(log->scratch, log->ts_utc, stream, data, n);
+		json_log_format_record(log->scratch, log->ts, stream, data, n);
 		*ret_size = (int64_t)log->scratch->len;
 		return n;
 	}
