@@ -25,6 +25,7 @@ struct K8sLog {
 	int64_t size_max;
 	int64_t global_size_max;
 	bool rotate;
+	bool defer_flush;
 	int max_files;
 	char **allowlist;
 	int64_t file_bytes;  /* bytes in the current file (starts at its size) */
@@ -177,6 +178,7 @@ K8sLog *k8s_log_open(const K8sLogConfig *cfg, GError **error)
 	log->max_files = cfg->max_files;
 	log->allowlist = g_strdupv((char **)cfg->allowlist);
 	log->format = cfg->format;
+	log->defer_flush = cfg->defer_flush;
 	log->scratch = g_string_sized_new(1024);
 	log->joined = g_string_new(NULL);
 	log->ts_sec = (time_t)-1;
@@ -218,6 +220,16 @@ static void k8s_flush(K8sLog *log)
 		log->write_failed = false;
 	}
 	log->batch_len = 0;
+}
+
+void k8s_log_flush(K8sLog *log)
+{
+	k8s_flush(log);
+}
+
+bool k8s_log_pending(const K8sLog *log)
+{
+	return log->batch_len > 0;
 }
 
 static int k8s_truncate(K8sLog *log)
@@ -387,7 +399,8 @@ static size_t k8s_write_fast(K8sLog *log, LogStream stream, const char *data, si
 		data += n;
 		len -= n;
 	}
-	k8s_flush(log);
+	if (!log->defer_flush)
+		k8s_flush(log);
 	return 0;
 }
 
@@ -425,7 +438,8 @@ static size_t k8s_log_write_records(K8sLog *log, LogStream stream, const struct 
 		data += n;
 		len -= n;
 	}
-	k8s_flush(log);
+	if (!log->defer_flush)
+		k8s_flush(log);
 	return 0;
 }
 

@@ -62,6 +62,7 @@ typedef struct K8sLogConfig {
 	int64_t size_max;	 /* <= 0: unlimited */
 	int64_t global_size_max; /* <= 0: unlimited */
 	bool rotate;
+	bool defer_flush; /* keep records batched until k8s_log_flush() (or the batch is full) */
 	int max_files;
 	char *const *allowlist; /* --log-allowlist-dir, borrowed; checked before rotating */
 } K8sLogConfig;
@@ -76,6 +77,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(K8sLog, k8s_log_free)
  * the content bytes dropped because --log-global-size-max was reached.
  */
 size_t k8s_log_write(K8sLog *log, LogStream stream, const struct timespec *now, const char *data, size_t len);
+/* Write out batched records (with defer_flush, the owner calls this when its loop goes idle). */
+void k8s_log_flush(K8sLog *log);
+/* True when records are waiting in the batch. */
+bool k8s_log_pending(const K8sLog *log);
 /* Start a fresh file at the path (truncate, or rotate with --log-rotate); counters reset. */
 void k8s_log_reopen(K8sLog *log);
 /* fsync when sync is true. */

@@ -129,6 +129,20 @@ void log_sinks_write(LogSinks *sinks, LogStream stream, const struct timespec *n
 		sinks_dispatch(sinks, stream, now, data, len);
 }
 
+bool log_sinks_flush(LogSinks *sinks)
+{
+	bool any = false;
+	K8sLog *files[] = {sinks->k8s, sinks->json};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+		if (files[i] && k8s_log_pending(files[i])) {
+			k8s_log_flush(files[i]);
+			any = true;
+		}
+	}
+	return any;
+}
+
 void log_sinks_finish(LogSinks *sinks, bool sync)
 {
 	struct timespec now = {0};

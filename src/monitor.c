@@ -72,6 +72,7 @@ struct Monitor {
 	bool container_gone; /* not our child and no longer exists: status 0 (§3.5) */
 	GArray *unknown_children;
 	guint timeout_source;
+	guint flush_source; /* idle source writing out batched log records */
 	bool timed_out;
 	bool exit_command_armed;
 	int64_t start_time_ns;
@@ -99,6 +100,8 @@ void monitor_free(Monitor *mon)
 		return;
 	if (mon->timeout_source)
 		g_source_remove(mon->timeout_source);
+	if (mon->flush_source)
+		g_source_remove(mon->flush_source);
 	if (mon->stdin_source)
 		g_source_remove(mon->stdin_source);
 	g_clear_pointer(&mon->attach, attach_server_free);
@@ -191,6 +194,7 @@ gboolean monitor_prepare(Monitor *mon, GError **error)
 			.rotate = opts->log_rotate,
 			.max_files = opts->log_max_files,
 			.allowlist = opts->log_allowlist_dirs,
+			.defer_flush = true, /* written when the loop goes idle: one write for many reads */
 		};
 		*writers[i] = k8s_log_open(&cfg, error);
 		if (*writers[i] == NULL)
@@ -316,11 +320,24 @@ static void on_forward(void *data, int signo)
 
 /* ---- container output and input --------------------------------------------------------------- */
 
+static gboolean flush_logs(gpointer data)
+{
+	Monitor *mon = data;
+
+	mon->flush_source = 0;
+	(void)log_sinks_flush(&mon->sinks);
+	return G_SOURCE_REMOVE;
+}
+
 static void on_output(void *data, LogStream stream, const struct timespec *now, const char *buf, size_t len)
 {
 	Monitor *mon = data;
 
 	log_sinks_write(&mon->sinks, stream, now, buf, len);
+	/* The records reach the file once nothing else is ready: at once for a quiet container, batched
+	 * across reads while output keeps coming. */
+	if (mon->flush_source == 0)
+		mon->flush_source = g_idle_add(flush_logs, mon);
 	if (mon->attach)
 		attach_server_broadcast(mon->attach, stream, buf, len);
 }

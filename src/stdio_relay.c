@@ -12,14 +12,28 @@
 #include "diag.h"
 #include "fd_util.h"
 
-typedef struct StdioStream {
+typedef struct StdioStream StdioStream;
+
+/*
+ * One GSource per stream, attached once (stdout first) and kept for the relay's life, so that when
+ * both pipes are ready in the same iteration stdout is always handled first.  Pausing detaches only
+ * its fd (an fd polled for nothing would still report HUP and spin); a delay before the next poll
+ * (coalescing, a pty with no slave) is the source's ready time.
+ */
+typedef struct StreamSource {
+	GSource base;
+	StdioStream *st;
+	gpointer tag; /* the polled fd, or NULL while not polled */
+} StreamSource;
+
+struct StdioStream {
 	StdioRelay *relay;
 	LogStream id;
 	int fd;
-	guint source;
-	guint retry_source;
 	bool tty;
-} StdioStream;
+	bool waiting; /* a delay is running: poll again at the ready time */
+	StreamSource *source;
+};
 
 struct StdioRelay {
 	StdioCallbacks cb;
@@ -29,39 +43,36 @@ struct StdioRelay {
 	char *buf;
 };
 
-static void stream_unwatch(StdioStream *st)
+/* Poll the fd exactly when it is open, not paused and no delay is running. */
+static void stream_arm(StdioStream *st)
 {
-	if (st->source) {
-		g_source_remove(st->source);
-		st->source = 0;
+	StreamSource *src = st->source;
+	bool want = st->fd >= 0 && !st->relay->paused && !st->waiting;
+
+	if (src == NULL)
+		return;
+	if (want && src->tag == NULL)
+		src->tag = g_source_add_unix_fd(&src->base, st->fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
+	else if (!want && src->tag != NULL) {
+		g_source_remove_unix_fd(&src->base, src->tag);
+		src->tag = NULL;
 	}
-	if (st->retry_source) {
-		g_source_remove(st->retry_source);
-		st->retry_source = 0;
-	}
+}
+
+static void stream_delay(StdioStream *st, int ms)
+{
+	st->waiting = true;
+	stream_arm(st);
+	g_source_set_ready_time(&st->source->base, g_get_monotonic_time() + (gint64)ms * 1000);
 }
 
 static void stream_close(StdioStream *st)
 {
-	stream_unwatch(st);
+	st->waiting = false;
+	if (st->source)
+		g_source_set_ready_time(&st->source->base, -1);
 	closep(&st->fd);
-}
-
-static gboolean stream_ready(int fd, GIOCondition cond, gpointer data);
-
-static void stream_watch(StdioStream *st)
-{
-	if (st->fd >= 0 && st->source == 0 && st->retry_source == 0 && !st->relay->paused)
-		st->source = g_unix_fd_add(st->fd, G_IO_IN | G_IO_HUP | G_IO_ERR, stream_ready, st);
-}
-
-static gboolean stream_retry(gpointer data)
-{
-	StdioStream *st = data;
-
-	st->retry_source = 0;
-	stream_watch(st);
-	return G_SOURCE_REMOVE;
+	stream_arm(st); /* fd is -1: detaches it */
 }
 
 /* Returns bytes read, 0 at EOF (stream closed), or -EAGAIN. */
@@ -93,21 +104,32 @@ static ssize_t stream_read_once(StdioStream *st)
 	return 0;
 }
 
-static gboolean stream_ready(int fd, GIOCondition cond, gpointer data)
+static gboolean stream_dispatch(GSource *source, GSourceFunc callback, gpointer data)
 {
-	StdioStream *st = data;
-	ssize_t n = stream_read_once(st);
+	StreamSource *src = (StreamSource *)source;
+	StdioStream *st = src->st;
 
-	if (n == 0)
-		return G_SOURCE_REMOVE; /* stream_close() already dropped the id */
-	if (n == -EIO) {
-		/* Hang-up on a pty without data: look again in 100 ms, not EOF (§5.2). */
-		st->source = 0;
-		st->retry_source = g_timeout_add(100, stream_retry, st);
-		return G_SOURCE_REMOVE;
+	if (st->waiting) {
+		/* The delay is over: poll again. */
+		if (g_source_get_ready_time(source) == -1 ||
+		    g_source_get_time(source) < g_source_get_ready_time(source))
+			return G_SOURCE_CONTINUE;
+		st->waiting = false;
+		g_source_set_ready_time(source, -1);
+		stream_arm(st);
+		return G_SOURCE_CONTINUE;
 	}
+	if (src->tag == NULL || g_source_query_unix_fd(source, src->tag) == 0)
+		return G_SOURCE_CONTINUE;
+	ssize_t n = stream_read_once(st);
+	if (n > 0 && (size_t)n < STDIO_COALESCE_BELOW && !st->tty)
+		stream_delay(st, STDIO_COALESCE_MS);
+	else if (n == -EIO)
+		stream_delay(st, 100); /* hang-up on a pty without data: look again, not EOF (§5.2) */
 	return G_SOURCE_CONTINUE;
 }
+
+static GSourceFuncs stream_source_funcs = {.dispatch = stream_dispatch};
 
 StdioRelay *stdio_relay_new(int stdout_fd, int stderr_fd, const StdioCallbacks *cb, void *user_data)
 {
@@ -119,9 +141,13 @@ StdioRelay *stdio_relay_new(int stdout_fd, int stderr_fd, const StdioCallbacks *
 	relay->paused = true;
 	relay->buf = g_malloc(STDIO_READ_SIZE);
 	for (int i = 0; i < _LOG_STREAM_MAX; i++) {
-		relay->streams[i] = (StdioStream){.relay = relay, .id = (LogStream)i, .fd = fds[i]};
+		StdioStream *st = &relay->streams[i];
+		*st = (StdioStream){.relay = relay, .id = (LogStream)i, .fd = fds[i]};
 		if (fds[i] >= 0)
 			(void)fd_set_nonblock(fds[i], true);
+		st->source = (StreamSource *)g_source_new(&stream_source_funcs, sizeof(StreamSource));
+		st->source->st = st;
+		g_source_attach(&st->source->base, NULL);
 	}
 	return relay;
 }
@@ -134,15 +160,21 @@ void stdio_relay_set_stdout(StdioRelay *relay, int fd, bool tty)
 	st->fd = fd;
 	st->tty = tty;
 	(void)fd_set_nonblock(fd, true);
-	stream_watch(st);
+	stream_arm(st);
 }
 
 void stdio_relay_free(StdioRelay *relay)
 {
 	if (relay == NULL)
 		return;
-	for (int i = 0; i < _LOG_STREAM_MAX; i++)
-		stream_close(&relay->streams[i]);
+	for (int i = 0; i < _LOG_STREAM_MAX; i++) {
+		StdioStream *st = &relay->streams[i];
+		stream_close(st);
+		if (st->source) {
+			g_source_destroy(&st->source->base);
+			g_source_unref(&st->source->base);
+		}
+	}
 	g_free(relay->buf);
 	g_free(relay);
 }
@@ -150,13 +182,8 @@ void stdio_relay_free(StdioRelay *relay)
 void stdio_relay_set_paused(StdioRelay *relay, bool paused)
 {
 	relay->paused = paused;
-	for (int i = 0; i < _LOG_STREAM_MAX; i++) {
-		StdioStream *st = &relay->streams[i];
-		if (paused)
-			stream_unwatch(st);
-		else
-			stream_watch(st);
-	}
+	for (int i = 0; i < _LOG_STREAM_MAX; i++)
+		stream_arm(&relay->streams[i]);
 }
 
 void stdio_relay_drain(StdioRelay *relay)

@@ -15,6 +15,14 @@
 #include "log_sink.h"
 
 #define STDIO_READ_SIZE ((size_t)64 * 1024)
+/*
+ * After a read smaller than this from a pipe, the stream is polled again only after
+ * STDIO_COALESCE_MS: a container logging line by line then costs a read and a write per millisecond,
+ * not per line.  Larger reads (a busy writer) are followed at once, and the first bytes after a quiet
+ * spell are never delayed.
+ */
+#define STDIO_COALESCE_BELOW ((size_t)16 * 1024)
+#define STDIO_COALESCE_MS    1
 
 typedef struct StdioCallbacks {
 	/* One chunk read from stream at *now (CLOCK_REALTIME).  buf is only valid during the call. */
