@@ -100,11 +100,13 @@ static void handle_ctl(CtlFifos *c, const char *line)
 		return;
 	}
 	if (m.type == CTL_MSG_RESIZE) {
-		/* Through winsz, so resizes sent before the terminal exists are kept (§7). */
-		char buf[32];
-		int n = g_snprintf(buf, sizeof(buf), "%d %d\n", m.a, m.b);
-		if (write_all(c->winsz.wfd, buf, (size_t)n) < 0)
-			diag_warn_errno(errno, "Failed to forward a resize to winsz, ignoring");
+		/*
+		 * Straight to the owner, never through our own winsz FIFO: nothing reads it without a
+		 * terminal, and a blocking write into a full FIFO would stop the whole loop.  The owner
+		 * keeps the latest size until the terminal exists (§7).
+		 */
+		if (c->cb.resize)
+			c->cb.resize(c->user_data, m.a, m.b);
 	} else if (c->cb.reopen) {
 		c->cb.reopen(c->user_data);
 	}
@@ -184,13 +186,8 @@ CtlFifos *ctl_fifos_new(const char *bundle, const CtlCallbacks *cb, void *user_d
 	if (!line_fifo_open(&c->ctl, c, bundle, "ctl", error) || !line_fifo_open(&c->winsz, c, bundle, "winsz", error))
 		return NULL;
 	c->ctl.source = g_unix_fd_add(c->ctl.rfd, G_IO_IN, line_fifo_ready, &c->ctl);
+	c->winsz.source = g_unix_fd_add(c->winsz.rfd, G_IO_IN, line_fifo_ready, &c->winsz);
 	return g_steal_pointer(&c);
-}
-
-void ctl_fifos_enable_resize(CtlFifos *c)
-{
-	if (c && c->winsz.source == 0)
-		c->winsz.source = g_unix_fd_add(c->winsz.rfd, G_IO_IN, line_fifo_ready, &c->winsz);
 }
 
 static void line_fifo_close(LineFifo *f)

@@ -44,5 +44,3 @@ typedef struct CtlFifos CtlFifos;
 CtlFifos *ctl_fifos_new(const char *bundle, const CtlCallbacks *cb, void *user_data, GError **error);
 void ctl_fifos_free(CtlFifos *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CtlFifos, ctl_fifos_free)
-/* Start applying winsz lines (once a terminal exists); before that they wait in the FIFO. */
-void ctl_fifos_enable_resize(CtlFifos *c);

@@ -59,6 +59,9 @@ struct Monitor {
 	OomWatch *oom;
 	NotifyRelay *notify;
 	bool oom_seen;
+	int pending_rows; /* the latest resize before the pty master exists, or -1 */
+	int pending_cols;
+	bool resize_warned;
 	int master_fd; /* the pty master (borrowed from stdin_w's open file), -1 until received */
 	GByteArray *stdin_pending;
 	guint stdin_source;
@@ -89,6 +92,7 @@ Monitor *monitor_new(const Options *opts, GArray *inherited_fds)
 	mon->inherited_fds = inherited_fds;
 	mon->start_fd = mon->sync_fd = mon->attach_pipe_fd = mon->devnull_fd = mon->stdin_w = -1;
 	mon->master_fd = -1;
+	mon->pending_rows = mon->pending_cols = -1;
 	mon->unknown_children = g_array_new(FALSE, FALSE, sizeof(CachedChild));
 	mon->stdin_pending = g_byte_array_new();
 	return mon;
@@ -408,8 +412,12 @@ static bool on_input(void *data, const char *buf, size_t len)
 		return false;
 	}
 	if (mon->stdin_w < 0) {
-		/* No stdin at all: read once, then leave the client unread (§5.3).  Closed stdin: drop. */
-		return mon->opts->stdin_open || mon->opts->terminal;
+		/*
+		 * No stdin (none at all, or closed): the bytes are dropped.  conmon reads such a client once
+		 * and then leaves it unread (§5.3), which also leaves its hang-up unnoticed; reading on and
+		 * dropping loses nothing the container could have read.
+		 */
+		return true;
 	}
 	g_byte_array_append(mon->stdin_pending, (const guint8 *)buf, (guint)len);
 	if (stdin_flush(mon))
@@ -440,10 +448,18 @@ static void on_reopen(void *data)
 static void on_resize(void *data, int rows, int cols)
 {
 	Monitor *mon = data;
-	int r = mon->master_fd >= 0 ? console_set_winsize(mon->master_fd, rows, cols) : -ENOTTY;
+	int r;
 
-	if (r < 0)
+	if (mon->opts->terminal && mon->master_fd < 0) {
+		mon->pending_rows = rows; /* applied when the pty master arrives */
+		mon->pending_cols = cols;
+		return;
+	}
+	r = mon->master_fd >= 0 ? console_set_winsize(mon->master_fd, rows, cols) : -ENOTTY;
+	/* Once: a burst of resizes for a container without a terminal must not flood the logs. */
+	if (r < 0 && !mon->resize_warned)
 		diag_warn_errno(r, "Failed to resize the terminal to %dx%d", rows, cols);
+	mon->resize_warned = r < 0;
 }
 
 /* §10: the empty oom file in the persist dir and in the bundle, never in the cwd. */
@@ -477,7 +493,8 @@ static void on_master(void *data, int fd)
 	mon->master_fd = fd;
 	mon->stdin_w = fd;
 	stdio_relay_set_stdout(mon->relay, out, true);
-	ctl_fifos_enable_resize(mon->ctl);
+	if (mon->pending_rows >= 0) /* a resize that came before the terminal (§5.2, §7) */
+		(void)console_set_winsize(fd, mon->pending_rows, mon->pending_cols);
 	/* Input that arrived before the master: write it now, then let clients talk again. */
 	if (stdin_flush(mon)) {
 		if (mon->attach)
