@@ -96,15 +96,25 @@ static void client_close_write(AttachClient *c)
 	c->queued = 0;
 }
 
-static gboolean client_hangup(int fd, GIOCondition cond, gpointer data)
-{
-	AttachClient *c = data;
+static gboolean client_hangup(int fd, GIOCondition cond, gpointer data);
 
-	/* The peer closed both directions: nothing can be sent to it any more. */
-	c->in_source = 0;
-	client_close_write(c);
-	client_maybe_remove(c);
-	return G_SOURCE_REMOVE;
+/*
+ * Watch a client for what it can still do: input while it is read from, otherwise only a hang-up
+ * (poll reports HUP/ERR unasked), so that a client that goes away while not being read from (after
+ * its EOF, or while input is paused) is always noticed and freed.
+ */
+static void client_watch(AttachClient *c)
+{
+	if (c->in_source) {
+		g_source_remove(c->in_source);
+		c->in_source = 0;
+	}
+	if (c->read_closed && c->write_closed)
+		return;
+	if (!c->read_closed && !c->srv->input_paused)
+		c->in_source = g_unix_fd_add(c->fd, G_IO_IN | G_IO_HUP | G_IO_ERR, client_readable, c);
+	else
+		c->in_source = g_unix_fd_add(c->fd, G_IO_HUP | G_IO_ERR, client_hangup, c);
 }
 
 static void client_close_read(AttachClient *c)
@@ -112,18 +122,22 @@ static void client_close_read(AttachClient *c)
 	if (c->read_closed)
 		return;
 	c->read_closed = true;
-	if (c->in_source) {
-		g_source_remove(c->in_source);
-		c->in_source = 0;
-	}
-	/*
-	 * After EOF the client still gets output until it closes (§6.5).  A closed peer shows as HUP/ERR
-	 * (poll reports them unasked), so a quiet container does not keep a gone client's fd open.
-	 */
-	if (!c->write_closed)
-		c->in_source = g_unix_fd_add(c->fd, G_IO_HUP | G_IO_ERR, client_hangup, c);
+	/* After EOF the client still gets output until it closes (§6.5). */
+	client_watch(c);
 	if (c->srv->cb.on_client_eof)
 		c->srv->cb.on_client_eof(c->srv->user_data);
+}
+
+static gboolean client_hangup(int fd, GIOCondition cond, gpointer data)
+{
+	AttachClient *c = data;
+
+	/* The peer is gone: nothing more to read from it or send to it. */
+	c->in_source = 0; /* this source ends with the return below */
+	client_close_write(c);
+	client_close_read(c);
+	client_maybe_remove(c);
+	return G_SOURCE_REMOVE;
 }
 
 /* Send queued messages until the queue is empty or the socket is full.  Returns false if c is broken. */
@@ -182,12 +196,6 @@ static gboolean client_writable(int fd, GIOCondition cond, gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
-static void client_watch_input(AttachClient *c)
-{
-	if (!c->read_closed && c->in_source == 0 && !c->srv->input_paused)
-		c->in_source = g_unix_fd_add(c->fd, G_IO_IN | G_IO_HUP | G_IO_ERR, client_readable, c);
-}
-
 static gboolean client_readable(int fd, GIOCondition cond, gpointer data)
 {
 	AttachClient *c = data;
@@ -200,21 +208,17 @@ static gboolean client_readable(int fd, GIOCondition cond, gpointer data)
 	if (n < 0 && errno == EAGAIN)
 		return G_SOURCE_CONTINUE;
 	if (n <= 0) {
-		c->in_source = 0;
+		c->in_source = 0; /* this source ends with the return below */
 		client_close_read(c);
 		client_maybe_remove(c);
 		return G_SOURCE_REMOVE;
 	}
 	if (srv->cb.on_input && !srv->cb.on_input(srv->user_data, srv->inbuf, (size_t)n)) {
+		/* The container's stdin is full: read no client until it drains (lossless, no spin). */
 		srv->input_paused = true;
-		for (GList *l = srv->clients; l; l = l->next) {
-			AttachClient *o = l->data;
-			if (o->in_source && o != c) {
-				g_source_remove(o->in_source);
-				o->in_source = 0;
-			}
-		}
-		c->in_source = 0;
+		c->in_source = 0; /* this source ends with the return below */
+		for (GList *l = srv->clients; l; l = l->next)
+			client_watch(l->data);
 		return G_SOURCE_REMOVE;
 	}
 	return G_SOURCE_CONTINUE;
@@ -224,7 +228,7 @@ void attach_server_resume_input(AttachServer *srv)
 {
 	srv->input_paused = false;
 	for (GList *l = srv->clients; l; l = l->next)
-		client_watch_input(l->data);
+		client_watch(l->data);
 }
 
 static gboolean listener_ready(int fd, GIOCondition cond, gpointer data)
@@ -245,7 +249,7 @@ static gboolean listener_ready(int fd, GIOCondition cond, gpointer data)
 		c->fd = cfd;
 		g_queue_init(&c->out);
 		srv->clients = g_list_prepend(srv->clients, c);
-		client_watch_input(c);
+		client_watch(c);
 		diag_debug("Accepted attach client on fd %d", cfd);
 	}
 	return G_SOURCE_CONTINUE;

@@ -22,7 +22,8 @@
 #define ATTACH_QUEUE_BOUND ((size_t)1024 * 1024)
 
 typedef struct AttachCallbacks {
-	/* Bytes a client sent for the container's stdin.  Return false to pause all input until resumed. */
+	/* Bytes a client sent for the container's stdin.  Return false to pause all input until
+	 * attach_server_resume_input(); paused clients are still watched for hang-ups. */
 	bool (*on_input)(void *user_data, const char *buf, size_t len);
 	/* A client sent EOF or went away (§6.5). */
 	void (*on_client_eof)(void *user_data);
