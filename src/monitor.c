@@ -40,16 +40,12 @@ typedef struct CachedChild {
 } CachedChild;
 
 struct Monitor {
+	/* owned objects and strings */
 	const Options *opts;
 	char *bundle; /* -b, or the cwd for create/restore (vigil never chdirs) */
 	GArray *inherited_fds;
 	char *oom_score_adj; /* the value found at start, restored in children */
 	char *container_pidfile;
-	int start_fd;
-	int sync_fd;
-	int attach_pipe_fd;
-	int devnull_fd;
-	int stdin_w; /* container stdin, ours to write */
 	LogSinks sinks;
 	Signals *signals;
 	StdioRelay *relay;
@@ -58,29 +54,39 @@ struct Monitor {
 	Console *console;
 	OomWatch *oom;
 	NotifyRelay *notify;
-	bool oom_seen;
-	int pending_rows; /* the latest resize before the pty master exists, or -1 */
-	int pending_cols;
-	bool resize_warned;
-	int master_fd; /* the pty master (borrowed from stdin_w's open file), -1 until received */
 	GByteArray *stdin_pending;
-	guint stdin_source;
-	bool stdin_close_pending;
-	pid_t runtime_pid;
-	pid_t container_pid;
-	bool runtime_done;
-	int runtime_wstatus;
-	bool container_done;
-	int container_wstatus;
-	bool container_gone; /* not our child and no longer exists: status 0 (§3.5) */
 	GArray *unknown_children;
-	guint timeout_source;
-	guint flush_source; /* idle source writing out batched log records */
-	bool timed_out;
-	bool exit_command_armed;
+	GError *error;
 	int64_t start_time_ns;
 	int64_t exit_time_ns;
-	GError *error;
+	/* fds */
+	int start_fd;
+	int sync_fd;
+	int attach_pipe_fd;
+	int devnull_fd;
+	int stdin_w;   /* container stdin, ours to write */
+	int master_fd; /* the pty master (borrowed from stdin_w's open file), -1 until received */
+	/* the terminal size asked for before the pty master exists, or -1 */
+	int pending_rows;
+	int pending_cols;
+	/* children */
+	pid_t runtime_pid;
+	pid_t container_pid;
+	int runtime_wstatus;
+	int container_wstatus;
+	/* main loop sources */
+	guint stdin_source;
+	guint timeout_source;
+	guint flush_source; /* idle source writing out batched log records */
+	/* state */
+	bool oom_seen;
+	bool resize_warned;
+	bool stdin_close_pending;
+	bool runtime_done;
+	bool container_done;
+	bool container_gone; /* not our child and no longer exists: status 0 (§3.5) */
+	bool timed_out;
+	bool exit_command_armed;
 };
 
 Monitor *monitor_new(const Options *opts, GArray *inherited_fds)
