@@ -316,11 +316,35 @@ AttachServer *attach_server_new(const AttachConfig *cfg, const AttachCallbacks *
 	return g_steal_pointer(&srv);
 }
 
+/*
+ * End one connection so that the client reads everything sent, then EOF.  Closing a unix socket with
+ * unread input in its queue makes the peer's next read fail with ECONNRESET, even with output still
+ * waiting for it: a client that was still sending (podman exec -i with a stdin flood) lost the
+ * output.  So: shut down our sending side (the client reads its data, then EOF), drop its pending
+ * input until it hangs up or goes quiet (at most ~200 ms), then close.
+ */
+static void client_end(AttachClient *c)
+{
+	char buf[4096];
+
+	(void)shutdown(c->fd, SHUT_WR);
+	for (int i = 0; i < 20; i++) {
+		struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+		bool drained = false;
+		while (recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+			drained = true;
+		/* A quiet client (the usual case) is closed at once; one still sending gets a moment. */
+		if (!drained || poll(&pfd, 1, 10) <= 0 || (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)))
+			break;
+	}
+	client_free(c);
+}
+
 void attach_server_close_clients(AttachServer *srv)
 {
 	if (srv == NULL)
 		return;
-	g_list_free_full(g_steal_pointer(&srv->clients), (GDestroyNotify)client_free);
+	g_list_free_full(g_steal_pointer(&srv->clients), (GDestroyNotify)client_end);
 	if (srv->listen_source) {
 		g_source_remove(srv->listen_source);
 		srv->listen_source = 0;
