@@ -18,6 +18,7 @@
 #include "diag.h"
 #include "fd_util.h"
 #include "fs_util.h"
+#include "json_util.h"
 
 int exit_status_from_wait(int wstatus)
 {
@@ -43,9 +44,6 @@ gboolean exit_file_write(const char *dir, const char *name, int status, GError *
 	}
 	return TRUE;
 }
-
-typedef struct yajl_gen_t YajlGen;
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(YajlGen, yajl_gen_free)
 
 static void gen_key(yajl_gen g, const char *key)
 {

@@ -4,11 +4,6 @@
  */
 #include "json_util.h"
 
-#include <yajl/yajl_gen.h>
-
-typedef struct yajl_gen_t YajlGen;
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(YajlGen, yajl_gen_free)
-
 /* Replace every invalid sequence (and NUL) with U+FFFD, so yajl accepts the text. */
 static GString *utf8_sanitize(const char *s, size_t len)
 {

@@ -9,6 +9,11 @@
 #include <stddef.h>
 
 #include <glib.h>
+#include <yajl/yajl_gen.h>
+
+/* g_autoptr(YajlGen) for a yajl_gen handle (yajl_gen is a pointer typedef). */
+typedef struct yajl_gen_t YajlGen;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(YajlGen, yajl_gen_free)
 
 /*
  * Append s (len bytes, may hold NULs or invalid UTF-8) to out as a quoted JSON string: invalid

@@ -77,7 +77,8 @@ struct Monitor {
 	/* main loop sources */
 	guint stdin_source;
 	guint timeout_source;
-	guint flush_source; /* idle source writing out batched log records */
+	guint flush_source;   /* idle source writing out batched log records */
+	guint recheck_source; /* probe of a container that is not our child (§3.5) */
 	/* state */
 	bool oom_seen;
 	bool resize_warned;
@@ -112,6 +113,8 @@ void monitor_free(Monitor *mon)
 		g_source_remove(mon->timeout_source);
 	if (mon->flush_source)
 		g_source_remove(mon->flush_source);
+	if (mon->recheck_source)
+		g_source_remove(mon->recheck_source);
 	if (mon->stdin_source)
 		g_source_remove(mon->stdin_source);
 	g_clear_pointer(&mon->attach, attach_server_free);
@@ -293,6 +296,8 @@ static void on_child_exited(void *data, pid_t pid, int wstatus)
 static gboolean recheck_container(gpointer data)
 {
 	Monitor *mon = data;
+
+	mon->recheck_source = 0;
 	signals_reap(mon->signals);
 	return G_SOURCE_REMOVE;
 }
@@ -305,7 +310,8 @@ static void on_no_children(void *data)
 		return;
 	/* Alive but not our child (some systemd setups, §3.5): look again later. */
 	if (kill(mon->container_pid, 0) == 0) {
-		g_timeout_add(1000, recheck_container, mon);
+		if (mon->recheck_source == 0) /* one probe at a time, whatever triggered this reap */
+			mon->recheck_source = g_timeout_add(1000, recheck_container, mon);
 		return;
 	}
 	mon->container_done = true;
