@@ -5,6 +5,6 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	meson ninja-build pkg-config gcc libc6-dev \
-	libglib2.0-dev libsystemd-dev libyajl-dev libcmocka-dev scdoc \
+	libglib2.0-dev libyajl-dev libcmocka-dev scdoc \
 	bats runc busybox-static python3 jq socat util-linux procps \
 	podman conmon uidmap iptables ca-certificates tmux iproute2 systemd >/dev/null

@@ -1,49 +1,127 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * log_journald: field layout and sd_journal_sendv() with partial-line buffering.
+ * log_journald: native-protocol entries and partial-line buffering.
  */
 #include "log_journald.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
-#include "config.h"
 #include "diag.h"
+#include "fd_util.h"
 
-#if USE_JOURNALD
-#include <dlfcn.h>
+/* What libsystemd's sd_journal_sendv() macro records for conmon's call (§8.3). */
+#define CODE_FILE "src/ctr_logging.c"
+#define CODE_LINE "264"
+#define CODE_FUNC "write_journald"
 
-#include <systemd/sd-journal.h>
-#endif
+#define PARTIAL_FIELD "CONTAINER_PARTIAL_MESSAGE=true\n"
 
-typedef int (*SendvFn)(const char *file, const char *line, const char *func, const struct iovec *iov, int n);
+struct JournaldEncoder {
+	GString *head; /* CONTAINER_ID_FULL=..\nPRIORITY= */
+	GString *mid;  /* \nCONTAINER_ID=.. up to SYSLOG_IDENTIFIER */
+	GString *tail; /* the labels and CODE_* */
+	bool no_partial_message;
+};
 
 struct JournaldLog {
 	JournaldConfig cfg;
-	SendvFn sendv; /* sd_journal_sendv from the dlopen()ed libsystemd, or NULL */
+	JournaldEncoder *enc;
+	GString *dgram; /* the entry being sent, reused */
+	int fd;		/* connected to the journal socket, or -1 */
 	GString *partial[_LOG_STREAM_MAX];
 	int priority[_LOG_STREAM_MAX]; /* from a "<N>" prefix of the current line, or -1 */
 	bool midline[_LOG_STREAM_MAX]; /* the stream is inside a line (a piece without newline came) */
 	bool warned;
 };
 
-static void add(JournaldFields *f, const char *s, size_t len)
+void journald_append_field(GString *out, const char *name, size_t name_len, const char *value, size_t value_len)
 {
-	f->iov[f->n].iov_base = (void *)s;
-	f->iov[f->n].iov_len = len;
-	f->n++;
+	g_string_append_len(out, name, (gssize)name_len);
+	if (memchr(value, '\n', value_len) == NULL) {
+		g_string_append_c(out, '=');
+		g_string_append_len(out, value, (gssize)value_len);
+	} else {
+		/* a value with a newline: the name, a newline, the length as 64-bit little endian, the bytes */
+		char le[8];
+		uint64_t v = value_len;
+		for (int i = 0; i < 8; i++)
+			le[i] = (char)((v >> (8 * i)) & 0xff);
+		g_string_append_c(out, '\n');
+		g_string_append_len(out, le, 8);
+		g_string_append_len(out, value, (gssize)value_len);
+	}
+	g_string_append_c(out, '\n');
 }
 
-static void add_owned(JournaldFields *f, char *s)
+static void append_str(GString *out, const char *name, const char *value, size_t value_len)
 {
-	f->owned[f->n_owned++] = s;
-	add(f, s, strlen(s));
+	journald_append_field(out, name, strlen(name), value, value_len);
 }
 
-void journald_build_fields(JournaldFields *f, const JournaldConfig *cfg, LogStream stream, bool partial,
-			   const char *msg, size_t len)
+/* A "NAME=VALUE" string as one field (validated by options: NAME is non-empty). */
+static void append_assignment(GString *out, const char *s)
 {
-	journald_build_fields_priority(f, cfg, stream == LOG_STREAM_STDOUT ? 6 : 3, partial, msg, len);
+	const char *eq = strchr(s, '=');
+
+	if (eq == NULL)
+		return;
+	journald_append_field(out, s, (size_t)(eq - s), eq + 1, strlen(eq + 1));
+}
+
+JournaldEncoder *journald_encoder_new(const JournaldConfig *cfg)
+{
+	JournaldEncoder *enc = g_new0(JournaldEncoder, 1);
+	size_t idlen = MIN(strlen(cfg->cid), (size_t)12);
+	const char *ident = cfg->tag ? cfg->tag : cfg->name;
+
+	enc->head = g_string_new(NULL);
+	append_str(enc->head, "CONTAINER_ID_FULL", cfg->cid, strlen(cfg->cid));
+	g_string_append(enc->head, "PRIORITY=");
+	enc->mid = g_string_new("\n");
+	append_str(enc->mid, "CONTAINER_ID", cfg->cid, idlen);
+	if (cfg->tag)
+		append_str(enc->mid, "CONTAINER_TAG", cfg->tag, strlen(cfg->tag));
+	if (cfg->name)
+		append_str(enc->mid, "CONTAINER_NAME", cfg->name, strlen(cfg->name));
+	if (ident)
+		append_str(enc->mid, "SYSLOG_IDENTIFIER", ident, strlen(ident));
+	else
+		append_str(enc->mid, "SYSLOG_IDENTIFIER", cfg->cid, idlen);
+	enc->tail = g_string_new(NULL);
+	for (char *const *l = cfg->labels; l && *l; l++)
+		append_assignment(enc->tail, *l);
+	g_string_append(enc->tail, "CODE_FILE=" CODE_FILE "\nCODE_LINE=" CODE_LINE "\nCODE_FUNC=" CODE_FUNC "\n");
+	enc->no_partial_message = cfg->no_partial_message;
+	return enc;
+}
+
+void journald_encoder_free(JournaldEncoder *enc)
+{
+	if (enc == NULL)
+		return;
+	g_string_free(enc->head, TRUE);
+	g_string_free(enc->mid, TRUE);
+	g_string_free(enc->tail, TRUE);
+	g_free(enc);
+}
+
+void journald_encode(const JournaldEncoder *enc, GString *out, int priority, bool partial, const char *msg, size_t len)
+{
+	g_return_if_fail(priority >= 0 && priority <= 7);
+	g_string_truncate(out, 0);
+	journald_append_field(out, "MESSAGE", 7, msg, len);
+	g_string_append_len(out, enc->head->str, (gssize)enc->head->len);
+	g_string_append_c(out, (char)('0' + priority));
+	g_string_append_len(out, enc->mid->str, (gssize)enc->mid->len);
+	if (partial && !enc->no_partial_message)
+		g_string_append_len(out, PARTIAL_FIELD, (gssize)strlen(PARTIAL_FIELD));
+	g_string_append_len(out, enc->tail->str, (gssize)enc->tail->len);
 }
 
 int journald_priority_prefix(const char *line, size_t len)
@@ -53,78 +131,109 @@ int journald_priority_prefix(const char *line, size_t len)
 	return -1;
 }
 
-void journald_build_fields_priority(JournaldFields *f, const JournaldConfig *cfg, int priority, bool partial,
-				    const char *msg, size_t len)
+/* ---- the socket ------------------------------------------------------------------------------- */
+
+static int journal_connect(JournaldLog *log)
 {
-	size_t idlen = strlen(cfg->cid) < 12 ? strlen(cfg->cid) : 12;
-	const char *ident = cfg->tag ? cfg->tag : cfg->name;
+	const char *path = log->cfg.socket_path ? log->cfg.socket_path : JOURNALD_SOCKET;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd, sndbuf = 8 << 20;
 
-	memset(f, 0, sizeof(*f));
-	f->iov = g_new(struct iovec, JOURNALD_FIXED_FIELDS + (cfg->labels ? g_strv_length((char **)cfg->labels) : 0));
-	char *m = g_malloc(8 + len);
-	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): an iovec is length-counted */
-	memcpy(m, "MESSAGE=", 8);
-	memcpy(m + 8, msg, len); /* NOLINT(bugprone-not-null-terminated-result): an iovec, length-counted */
-	f->owned[f->n_owned++] = m;
-	add(f, m, 8 + len);
-	add_owned(f, g_strconcat("CONTAINER_ID_FULL=", cfg->cid, NULL));
-	add_owned(f, g_strdup_printf("PRIORITY=%d", priority));
-	add_owned(f, g_strdup_printf("CONTAINER_ID=%.*s", (int)idlen, cfg->cid));
-	if (cfg->tag)
-		add_owned(f, g_strconcat("CONTAINER_TAG=", cfg->tag, NULL));
-	if (cfg->name)
-		add_owned(f, g_strconcat("CONTAINER_NAME=", cfg->name, NULL));
-	if (ident)
-		add_owned(f, g_strconcat("SYSLOG_IDENTIFIER=", ident, NULL));
-	else
-		add_owned(f, g_strdup_printf("SYSLOG_IDENTIFIER=%.*s", (int)idlen, cfg->cid));
-	if (partial && !cfg->no_partial_message)
-		add(f, "CONTAINER_PARTIAL_MESSAGE=true", strlen("CONTAINER_PARTIAL_MESSAGE=true"));
-	for (char *const *l = cfg->labels; l && *l; l++)
-		add(f, *l, strlen(*l));
-}
-
-void journald_fields_clear(JournaldFields *f)
-{
-	for (size_t i = 0; i < f->n_owned; i++)
-		g_free(f->owned[i]);
-	f->n_owned = 0;
-	f->n = 0;
-	g_clear_pointer(&f->iov, g_free);
-}
-
-#if USE_JOURNALD
-/*
- * libsystemd is loaded on first use: a monitor whose container logs elsewhere never maps it, which
- * keeps start-up and idle memory down (it pulls in liblzma, libzstd, liblz4, libgcrypt, libcap).
- * The handle stays open for the life of the process.
- */
-static SendvFn load_sendv(void)
-{
-	void *lib = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
-	SendvFn fn = NULL;
-
-	if (lib == NULL) {
-		diag_warn("Cannot load libsystemd for the journald log driver: %s", dlerror());
-		return NULL;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* Room for many entries in flight, as libsystemd asks for (the kernel caps it at wmem_max). */
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int r = -errno;
+		(void)close(fd);
+		return r;
 	}
-	*(void **)&fn = dlsym(lib, "sd_journal_sendv_with_location");
-	if (fn == NULL)
-		diag_warn("libsystemd has no sd_journal_sendv_with_location: %s", dlerror());
-	return fn;
+	log->fd = fd;
+	return 0;
 }
-#endif
+
+/* An entry too large for a datagram goes as a sealed memfd, the way journald takes it. */
+static int send_memfd(int sock, const char *buf, size_t len)
+{
+	int fd = memfd_create("vigil-journal", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} control;
+	struct msghdr mh = {.msg_control = control.b, .msg_controllen = sizeof(control.b)};
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	memset(&control, 0, sizeof(control));
+	r = write_all(fd, buf, len);
+	if (r >= 0 && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+		r = -errno;
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	if (r >= 0 && c != NULL) {
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+		while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0) {
+			if (errno != EINTR) {
+				r = -errno;
+				break;
+			}
+		}
+	}
+	(void)close(fd);
+	return r < 0 ? r : 0;
+}
+
+/* 0 when sent, or when no journal is running (libsystemd drops entries silently then). */
+static int journal_send(JournaldLog *log, const char *buf, size_t len)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (log->fd < 0) {
+			int r = journal_connect(log);
+			if (r == -ENOENT)
+				return 0;
+			if (r < 0)
+				return r;
+		}
+		ssize_t n;
+		do
+			n = send(log->fd, buf, len, MSG_NOSIGNAL);
+		while (n < 0 && errno == EINTR);
+		if (n >= 0)
+			return 0;
+		switch (errno) {
+		case ECONNREFUSED:
+		case ENOTCONN:
+		case ECONNRESET:
+		case EPIPE:
+			/* journald went away (a restart): connect to the new socket and send again */
+			closep(&log->fd);
+			continue;
+		case EMSGSIZE:
+		case ENOBUFS:
+		case EAGAIN:
+			return send_memfd(log->fd, buf, len);
+		default:
+			return -errno;
+		}
+	}
+	return -ECONNREFUSED;
+}
 
 JournaldLog *journald_log_new(const JournaldConfig *cfg)
 {
 	JournaldLog *log = g_new0(JournaldLog, 1);
-#if USE_JOURNALD
-	log->sendv = load_sendv();
-	/* The prototype we call through must be the library's. */
-	G_STATIC_ASSERT(__builtin_types_compatible_p(__typeof__(&sd_journal_sendv_with_location), SendvFn));
-#endif
 
 	log->cfg = *cfg;
+	log->enc = journald_encoder_new(cfg);
+	log->dgram = g_string_sized_new(2 * JOURNALD_PARTIAL_MAX + 1024);
+	log->fd = -1;
 	for (int i = 0; i < _LOG_STREAM_MAX; i++) {
 		log->partial[i] = g_string_sized_new(JOURNALD_PARTIAL_MAX);
 		log->priority[i] = -1;
@@ -138,34 +247,25 @@ void journald_log_free(JournaldLog *log)
 		return;
 	for (int i = 0; i < _LOG_STREAM_MAX; i++)
 		g_string_free(log->partial[i], TRUE);
+	g_string_free(log->dgram, TRUE);
+	journald_encoder_free(log->enc);
+	closep(&log->fd);
 	g_free(log);
 }
 
 static void send_entry(JournaldLog *log, LogStream stream, bool partial, const char *msg, size_t len)
 {
-	JournaldFields f;
-
 	int prio = log->priority[stream] >= 0 ? log->priority[stream] : (stream == LOG_STREAM_STDOUT ? 6 : 3);
 
-	journald_build_fields_priority(&f, &log->cfg, prio, partial, msg, len);
-#if USE_JOURNALD
-	/*
-	 * sd_journal_sendv() is a macro around this function that adds CODE_FILE/CODE_LINE/CODE_FUNC;
-	 * vigil passes conmon's own values, which users and tools may filter on.
-	 */
-	int r = log->sendv ? log->sendv("CODE_FILE=src/ctr_logging.c", "CODE_LINE=" G_STRINGIFY(__LINE__),
-					"write_journald", f.iov, (int)f.n)
-			   : -ENOSYS;
+	journald_encode(log->enc, log->dgram, prio, partial, msg, len);
+	int r = journal_send(log, log->dgram->str, log->dgram->len);
 	if (r < 0 && !log->warned) {
 		diag_warn_errno(r, "sd_journal_sendv");
 		log->warned = true;
 	} else if (r >= 0) {
 		log->warned = false;
 	}
-#endif
-	journald_fields_clear(&f);
 }
-
 /* One conmon-sized read (at most JOURNALD_PARTIAL_MAX bytes). */
 static void journald_log_slice(JournaldLog *log, LogStream stream, const char *data, size_t len)
 {

@@ -2,22 +2,26 @@
 /*
  * log_journald: the journald log driver (interface.md §8.3).
  *
- * Pure part: journald_build_fields() lays out the iovec of one entry in conmon's field order.  Writer
- * part: per-stream partial-line buffers of JOURNALD_PARTIAL_MAX bytes and sd_journal_sendv().  When
- * vigil is built without libsystemd this module is the only stub (USE_JOURNALD).
+ * Pure part: journald_encode() lays out one entry, in conmon's field order, as a datagram of
+ * journald's native protocol (systemd's "Native Journal Protocol": KEY=VALUE lines, or KEY, a newline,
+ * a 64-bit little-endian length and the value when the value holds a newline).  The fixed fields are
+ * encoded once per container.  Writer part: per-stream partial-line buffers of JOURNALD_PARTIAL_MAX
+ * bytes, and one send() per entry on a socket connected once to /run/systemd/journal/socket (what
+ * sd_journal_sendv() sends, without its per-entry address lookup and iovec assembly), with the sealed
+ * memfd fallback for an entry too large for a datagram.  -Djournald=disabled makes the driver an error
+ * at option validation (USE_JOURNALD), as conmon's build switch does.
  */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <sys/uio.h>
 
 #include <glib.h>
 
 #include "log_sink.h"
 
-#define JOURNALD_PARTIAL_MAX  8192
-#define JOURNALD_FIXED_FIELDS 8 /* MESSAGE .. CONTAINER_PARTIAL_MESSAGE */
+#define JOURNALD_PARTIAL_MAX 8192
+#define JOURNALD_SOCKET	     "/run/systemd/journal/socket"
 
 typedef struct JournaldConfig {
 	const char *cid;
@@ -26,26 +30,25 @@ typedef struct JournaldConfig {
 	char *const *labels;	 /* NAME=VALUE, may be NULL */
 	bool no_partial_message; /* --no-container-partial-message */
 	bool priority_prefix;	 /* --log-journald-priority: honour a leading "<N>" (conmon 2.2) */
+	const char *socket_path; /* NULL: JOURNALD_SOCKET */
 } JournaldConfig;
 
-typedef struct JournaldFields {
-	struct iovec *iov; /* JOURNALD_FIXED_FIELDS + one per label */
-	size_t n;
-	char *owned[8]; /* strings built for this entry */
-	size_t n_owned;
-} JournaldFields;
+/* The fields every entry of one container shares, already encoded. */
+typedef struct JournaldEncoder JournaldEncoder;
+
+JournaldEncoder *journald_encoder_new(const JournaldConfig *cfg);
+void journald_encoder_free(JournaldEncoder *enc);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(JournaldEncoder, journald_encoder_free)
 
 /*
- * Fill f with the fields of one entry: MESSAGE (msg, len bytes, with its newline if any),
- * CONTAINER_ID_FULL, PRIORITY (6 stdout, 3 stderr), CONTAINER_ID, [CONTAINER_TAG], [CONTAINER_NAME],
- * SYSLOG_IDENTIFIER, [CONTAINER_PARTIAL_MESSAGE=true], labels.  Pure; free with journald_fields_clear().
+ * Replace out's contents with one entry: MESSAGE (msg, len bytes, with its newline if any),
+ * CONTAINER_ID_FULL, PRIORITY (0..7), CONTAINER_ID, [CONTAINER_TAG], [CONTAINER_NAME],
+ * SYSLOG_IDENTIFIER, [CONTAINER_PARTIAL_MESSAGE=true], labels, then CODE_FILE, CODE_LINE and
+ * CODE_FUNC with conmon's values (libsystemd's sd_journal_sendv() macro appends those).  Pure.
  */
-void journald_build_fields(JournaldFields *f, const JournaldConfig *cfg, LogStream stream, bool partial,
-			   const char *msg, size_t len);
-/* The same with an explicit PRIORITY (0..7), as a "<N>" line prefix asks for.  Pure. */
-void journald_build_fields_priority(JournaldFields *f, const JournaldConfig *cfg, int priority, bool partial,
-				    const char *msg, size_t len);
-void journald_fields_clear(JournaldFields *f);
+void journald_encode(const JournaldEncoder *enc, GString *out, int priority, bool partial, const char *msg, size_t len);
+/* Append one field (name without '=') in the native protocol.  Pure. */
+void journald_append_field(GString *out, const char *name, size_t name_len, const char *value, size_t value_len);
 
 /* If line starts with "<N>" (N in 0..7) return N, else -1.  Pure. */
 int journald_priority_prefix(const char *line, size_t len);
