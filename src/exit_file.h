@@ -14,8 +14,11 @@
 /* Map a waitpid() status to the exit code engines expect: the code, or 128 + signal.  Pure. */
 int exit_status_from_wait(int wstatus);
 
-/* Atomically write "<dir>/<name>" containing status in decimal, no newline, mode 0644. */
-gboolean exit_file_write(const char *dir, const char *name, int status, GError **error);
+/*
+ * Atomically write "<dir>/<name>" containing status in decimal, no newline, mode 0644.  durable:
+ * fsync it first (the persist dir, whose point is to outlive a reboot; the exit dir is on /run).
+ */
+gboolean exit_file_write(const char *dir, const char *name, int status, bool durable, GError **error);
 
 /* The opt-in exit record (--exit-json): what ended the container and what was logged. */
 typedef struct ExitRecord {

@@ -15,7 +15,7 @@
 
 #include "fd_util.h"
 
-int atomic_write_file(const char *path, const void *data, size_t len, mode_t mode)
+int atomic_write_file(const char *path, const void *data, size_t len, mode_t mode, bool durable)
 {
 	g_autofree char *tmp = g_strconcat(path, ".XXXXXX", NULL);
 	cleanup_close int fd = -1;
@@ -33,7 +33,7 @@ int atomic_write_file(const char *path, const void *data, size_t len, mode_t mod
 		errno = -r;
 		goto fail;
 	}
-	if (fsync(fd) < 0 || rename(tmp, path) < 0)
+	if ((durable && fsync(fd) < 0) || rename(tmp, path) < 0)
 		goto fail;
 	return 0;
 fail:

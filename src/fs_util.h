@@ -11,11 +11,11 @@
 #include <glib.h>
 
 /*
- * Write len bytes to path atomically: a temporary "<path>.XXXXXX" in the same directory, fsync, then
- * rename over path.  The file gets mode (before umask).  Returns 0 or -errno; the temporary file is
- * removed on failure.
+ * Write len bytes to path atomically: a temporary "<path>.XXXXXX" in the same directory, then rename
+ * over path; with durable, fsync before the rename (the file must survive a crash of the machine).
+ * The file gets mode (before umask).  Returns 0 or -errno; the temporary file is removed on failure.
  */
-int atomic_write_file(const char *path, const void *data, size_t len, mode_t mode);
+int atomic_write_file(const char *path, const void *data, size_t len, mode_t mode, bool durable);
 
 /* Read a whole small file as a NUL-terminated string.  Returns 0 (caller owns *ret) or -errno. */
 int read_small_file(const char *path, size_t max, char **ret);

@@ -102,8 +102,12 @@ int main(int argc, char **argv)
 			diag_error_errno(errno, "Failed to fork the monitor");
 			return 1;
 		}
+		/*
+		 * The intermediate parent (§3.1 step 7): the sockets and FIFOs it created now belong to
+		 * the daemon, so it leaves without running any cleanup that would remove them.
+		 */
 		if (pid > 0)
-			return write_conmon_pidfile(opts->conmon_pidfile, pid);
+			_exit(write_conmon_pidfile(opts->conmon_pidfile, pid));
 	}
 	int status = monitor_run(mon, &error);
 	if (error != NULL) {

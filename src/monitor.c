@@ -188,6 +188,8 @@ static gboolean env_fd(const char *name, int *ret_fd, GError **error)
 	return TRUE;
 }
 
+static gboolean monitor_setup_endpoints(Monitor *mon, GError **error);
+
 gboolean monitor_prepare(Monitor *mon, GError **error)
 {
 	const Options *opts = mon->opts;
@@ -251,7 +253,7 @@ gboolean monitor_prepare(Monitor *mon, GError **error)
 		g_set_error(error, VIGIL_ERROR, VIGIL_ERROR_FAILED, "Failed to open /dev/null: %s", g_strerror(errno));
 		return FALSE;
 	}
-	return TRUE;
+	return monitor_setup_endpoints(mon, error);
 }
 
 /* ---- sync pipe -------------------------------------------------------------------------------- */
@@ -560,28 +562,10 @@ static gboolean make_pipe(int fds[2], GError **error)
 	return TRUE;
 }
 
-/* §3.1 steps 10-12: the daemon's own fds and session. */
+/* §3.1 steps 11-12: the daemon's own stdio and session. */
 static gboolean monitor_setup_process(Monitor *mon, GError **error)
 {
-	const Options *opts = mon->opts;
-
-	if (opts->sdnotify_socket) {
-		mon->notify = notify_relay_new(mon->bundle, opts->sdnotify_socket, error);
-		if (mon->notify == NULL)
-			return FALSE;
-	}
-	if (!env_fd("_OCI_SYNCPIPE", &mon->sync_fd, error))
-		return FALSE;
-	if (opts->exec_attach) {
-		if (!env_fd("_OCI_ATTACHPIPE", &mon->attach_pipe_fd, error))
-			return FALSE;
-		if (mon->attach_pipe_fd < 0) {
-			g_set_error(error, VIGIL_ERROR, VIGIL_ERROR_INVALID,
-				    "--attach specified but _OCI_ATTACHPIPE was not");
-			return FALSE;
-		}
-	}
-	if (!opts->log.passthrough)
+	if (!mon->opts->log.passthrough)
 		for (int fd = 0; fd <= 2; fd++)
 			(void)dup2(mon->devnull_fd, fd);
 	(void)setsid();
@@ -624,6 +608,41 @@ static gboolean monitor_setup_attach(Monitor *mon, GError **error)
 	return TRUE;
 }
 
+/*
+ * §3.1 steps 9, 10 and 14, done before daemonizing (conmon does them in the daemon): the engine's
+ * pipes, the notify relay, the attach socket, the FIFOs and the console socket.  A failure here
+ * reaches the engine as a message on stderr and a non-zero exit of the process it started, not as
+ * a bare EOF on the sync pipe; and the files exist when the engine's wait() returns.  The daemon
+ * inherits the sockets and FIFOs (the intermediate parent leaves with _exit(), removing nothing).
+ */
+static gboolean monitor_setup_endpoints(Monitor *mon, GError **error)
+{
+	const Options *opts = mon->opts;
+
+	if (opts->sdnotify_socket) {
+		mon->notify = notify_relay_new(mon->bundle, opts->sdnotify_socket, error);
+		if (mon->notify == NULL)
+			return FALSE;
+	}
+	if (!env_fd("_OCI_SYNCPIPE", &mon->sync_fd, error))
+		return FALSE;
+	if (opts->exec_attach) {
+		if (!env_fd("_OCI_ATTACHPIPE", &mon->attach_pipe_fd, error))
+			return FALSE;
+		if (mon->attach_pipe_fd < 0) {
+			g_set_error(error, VIGIL_ERROR, VIGIL_ERROR_INVALID,
+				    "--attach specified but _OCI_ATTACHPIPE was not");
+			return FALSE;
+		}
+	}
+	if (opts->terminal) {
+		mon->console = console_new(error);
+		if (mon->console == NULL)
+			return FALSE;
+	}
+	return monitor_setup_attach(mon, error);
+}
+
 static gboolean monitor_start_runtime(Monitor *mon, GError **error)
 {
 	const Options *opts = mon->opts;
@@ -655,13 +674,6 @@ static gboolean monitor_start_runtime(Monitor *mon, GError **error)
 		mon->stdin_w = in[1];
 		mon->relay = stdio_relay_new(out[0], err[0], &stdio_cb, mon);
 	}
-	if (opts->terminal) {
-		mon->console = console_new(error);
-		if (mon->console == NULL)
-			goto fail;
-	}
-	if (!monitor_setup_attach(mon, error))
-		goto fail;
 	mon->signals = signals_new(&scb, mon, error);
 	if (mon->signals == NULL)
 		goto fail;
@@ -820,7 +832,7 @@ static void write_exit_json(Monitor *mon, int status)
 	} else
 		return;
 	g_autofree char *json = exit_record_to_json(&rec, &len);
-	int r = json ? atomic_write_file(path, json, len, 0644) : -ENOMEM;
+	int r = json ? atomic_write_file(path, json, len, 0644, opts->persist_dir != NULL) : -ENOMEM;
 	if (r < 0)
 		diag_warn_errno(r, "Failed to write '%s'", path);
 }
@@ -852,9 +864,9 @@ static int monitor_exit_sequence(Monitor *mon, GError **error)
 	close_inherited_fds(mon);
 	if (opts->exit_json)
 		write_exit_json(mon, status);
-	if (opts->persist_dir && !exit_file_write(opts->persist_dir, "exit", status, error))
+	if (opts->persist_dir && !exit_file_write(opts->persist_dir, "exit", status, true, error))
 		return status;
-	if (opts->exit_dir && !exit_file_write(opts->exit_dir, opts->cid, status, error))
+	if (opts->exit_dir && !exit_file_write(opts->exit_dir, opts->cid, status, false, error))
 		return status;
 	if (opts->exec) {
 		static const char timed_out[] = "command timed out";

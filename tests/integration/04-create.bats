@@ -156,14 +156,18 @@ json_field()
 	grep -q ' stdout F no-pipes$' "$LOG"
 }
 
-@test "create: an unparsable _OCI_SYNCPIPE is fatal in the daemon; the runtime is not run" {
+@test "create: an unparsable _OCI_SYNCPIPE is fatal before daemonizing: exit 1, named on stderr, no runtime" {
 	ENGINE_OPTS=(--env _OCI_SYNCPIPE=3x)
 	make_bundle /bin/true
 	vigil_launch
 	wait_launch
 	wait_daemon
-	[ "$LAUNCH_RC" = 0 ]
-	[ "$DAEMON_RC" = 1 ]
+	# the process the engine started fails itself (conmon's daemon would fail after a clean exit 0)
+	[ "$LAUNCH_RC" = 1 ]
+	[ "$DAEMON_RC" = none ]
+	grep -q '_OCI_SYNCPIPE' "$STATE/vigil.err"
+	[ ! -e "$SOCK_DIR/$CUUID" ]
+	[ ! -e "$BUNDLE/ctl" ]
 	[ ! -e "$CTR_PIDFILE" ]
 	run ! "$RUNC" --root "$RUNC_ROOT" state "$CID"
 	[ ! -e "$(exit_file)" ]

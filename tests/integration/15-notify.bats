@@ -192,7 +192,9 @@ PY
 	wait_launch
 	wait_daemon
 	cat "$STATE/vigil.err"
-	[ "$DAEMON_RC" = 1 ]
+	# before daemonizing: the engine's own child exits 1 with the message on stderr
+	[ "$LAUNCH_RC" = 1 ]
+	[ "$DAEMON_RC" = none ]
 	grep -qF "$BUNDLE/notify/notify.sock" "$STATE/vigil.err"
 	# the runtime was never started
 	[ ! -e "$CTR_PIDFILE" ]

@@ -140,9 +140,12 @@ only_error_is()
 	wait_launch
 	wait_daemon
 	wait_engine
-	[ "$LAUNCH_RC" = 0 ]
-	[ "$DAEMON_RC" = 1 ]
+	# found before daemonizing: the engine's own child exits 1 (conmon: exit 0, then a daemon that dies)
+	[ "$LAUNCH_RC" = 1 ]
+	[ "$DAEMON_RC" = none ]
 	only_error_is "Failed to create symlink for attach socket '$SOCK_DIR/$CUUID': No such file or directory"
+	[ ! -e "$BUNDLE/ctl" ]
+	[ ! -e "$CONMON_PIDFILE" ]
 	run ! "$RUNC" --root "$RUNC_ROOT" state "$CID"
 	[ ! -e "$(exit_file)" ]
 	# no record, or a failure record: never a pid
@@ -283,7 +286,8 @@ PY
 	wait_launch
 	wait_daemon
 	wait_engine
-	[ "$DAEMON_RC" = 1 ]
+	[ "$LAUNCH_RC" = 1 ]
+	[ "$DAEMON_RC" = none ]
 	cat "$SYSLOG_CAPTURE"
 	[ "$(syslog_count "<error>")" = 1 ]
 	grep -Eq "<error>: Console socket path '$tmp/conmon-term\.[A-Za-z0-9]{6}' is longer than 107 bytes: set TMPDIR to a shorter directory$" "$SYSLOG_CAPTURE"

@@ -32,7 +32,7 @@ static void test_content(void **state)
 	Fixture *f = *state;
 	size_t len;
 
-	assert_int_equal(atomic_write_file(f->path, "12345", 5, 0644), 0);
+	assert_int_equal(atomic_write_file(f->path, "12345", 5, 0644, true), 0);
 	g_autofree char *got = unit_read_file(f->path, &len);
 	assert_int_equal(len, 5);
 	assert_memory_equal(got, "12345", 5);
@@ -46,12 +46,12 @@ static void test_binary_and_empty(void **state)
 	static const char bin[] = {'a', '\0', '\n', '\xff', 'z'};
 	size_t len;
 
-	assert_int_equal(atomic_write_file(f->path, bin, sizeof(bin), 0644), 0);
+	assert_int_equal(atomic_write_file(f->path, bin, sizeof(bin), 0644, true), 0);
 	g_autofree char *got = unit_read_file(f->path, &len);
 	assert_int_equal(len, sizeof(bin));
 	assert_memory_equal(got, bin, sizeof(bin));
 
-	assert_int_equal(atomic_write_file(f->path, "", 0, 0644), 0);
+	assert_int_equal(atomic_write_file(f->path, "", 0, 0644, true), 0);
 	g_autofree char *empty = unit_read_file(f->path, &len);
 	assert_int_equal(len, 0);
 	assert_string_equal(empty, "");
@@ -67,7 +67,7 @@ static void test_large(void **state)
 
 	for (size_t i = 0; i < n; i++)
 		data[i] = (char)(i % 251);
-	assert_int_equal(atomic_write_file(f->path, data, n, 0644), 0);
+	assert_int_equal(atomic_write_file(f->path, data, n, 0644, true), 0);
 	g_autofree char *got = unit_read_file(f->path, &len);
 	assert_int_equal(len, n);
 	assert_memory_equal(got, data, n);
@@ -89,7 +89,7 @@ static void test_modes(void **state)
 
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
 		umask(cases[i].umask);
-		assert_int_equal(atomic_write_file(f->path, "x", 1, cases[i].mode), 0);
+		assert_int_equal(atomic_write_file(f->path, "x", 1, cases[i].mode, false), 0);
 		umask(022);
 		if (unit_file_mode(f->path) != cases[i].want)
 			fail_msg("umask %03o mode %03o: got %03o, expected %03o", cases[i].umask, cases[i].mode,
@@ -110,7 +110,7 @@ static void test_replace(void **state)
 	assert_int_equal(stat(f->path, &before), 0);
 	old = fopen(f->path, "r");
 	assert_non_null(old);
-	assert_int_equal(atomic_write_file(f->path, "new", 3, 0644), 0);
+	assert_int_equal(atomic_write_file(f->path, "new", 3, 0644, true), 0);
 	assert_int_equal(stat(f->path, &after), 0);
 	assert_true(before.st_ino != after.st_ino);
 	assert_int_equal(after.st_mode & 07777, 0644);
@@ -128,7 +128,7 @@ static void test_missing_dir(void **state)
 	Fixture *f = *state;
 	g_autofree char *path = g_build_filename(f->dir, "missing", "file", NULL);
 
-	assert_int_equal(atomic_write_file(path, "x", 1, 0644), -ENOENT);
+	assert_int_equal(atomic_write_file(path, "x", 1, 0644, true), -ENOENT);
 	g_autofree char *names = unit_list_dir(f->dir);
 	assert_string_equal(names, "");
 }
@@ -142,7 +142,7 @@ static void test_rename_failure_cleans_up(void **state)
 
 	assert_int_equal(mkdir(f->path, 0755), 0);
 	unit_write_file(inner, "x", 0644);
-	r = atomic_write_file(f->path, "data", 4, 0644);
+	r = atomic_write_file(f->path, "data", 4, 0644, true);
 	assert_true(r == -EISDIR || r == -ENOTEMPTY || r == -EEXIST);
 	g_autofree char *names = unit_list_dir(f->dir);
 	assert_string_equal(names, "file");
