@@ -115,7 +115,15 @@ static void child_listen_pid(bool replace)
 
 pid_t runtime_spawn(const RuntimeSpawn *spec)
 {
-	pid_t pid = fork();
+	/*
+	 * Usually the child only makes system calls before execv() (no allocation, no stdio, and no
+	 * signal handler is installed at this point: signals_new() reset SIGTERM's), so it can borrow
+	 * the monitor's memory with vfork(): no page tables are copied and the monitor takes no
+	 * copy-on-write faults afterwards.  Waiting for the start pipe or rewriting LISTEN_PID
+	 * (setenv allocates) needs a copy of its own: fork().
+	 */
+	bool own_copy = spec->start_fd >= 0 || getenv("LISTEN_PID") != NULL;
+	pid_t pid = own_copy ? fork() : vfork();
 
 	if (pid < 0)
 		return -errno;
