@@ -29,12 +29,15 @@ int exit_status_from_wait(int wstatus)
 	return -1;
 }
 
-gboolean exit_file_write(const char *dir, const char *name, int status, bool durable, GError **error)
+gboolean exit_file_write(const char *dir, const char *name, int status, bool durable, int prepared, GError **error)
 {
 	g_autofree char *path = g_build_filename(dir, name, NULL);
 	char buf[16];
 	int len = snprintf(buf, sizeof(buf), "%d", status);
-	int r = atomic_write_file(path, buf, (size_t)len, 0644, durable);
+	int r = prepared >= 0 ? prepared_file_commit(prepared, path, buf, (size_t)len, durable) : -EBADF;
+
+	if (r < 0)
+		r = atomic_write_file(path, buf, (size_t)len, 0644, durable);
 
 	if (r < 0) {
 		diag_debug("Exit file '%s' could not be written", path); /* the contract's text has no path (§9.1) */

@@ -17,8 +17,10 @@ int exit_status_from_wait(int wstatus);
 /*
  * Atomically write "<dir>/<name>" containing status in decimal, no newline, mode 0644.  durable:
  * fsync it first (the persist dir, whose point is to outlive a reboot; the exit dir is on /run).
+ * prepared: a prepared_file_open() fd for dir to name (allocated when the monitor started, so the
+ * exit path makes no new inode), or -1; if naming it fails the file is written the usual way.
  */
-gboolean exit_file_write(const char *dir, const char *name, int status, bool durable, GError **error);
+gboolean exit_file_write(const char *dir, const char *name, int status, bool durable, int prepared, GError **error);
 
 /* The opt-in exit record (--exit-json): what ended the container and what was logged. */
 typedef struct ExitRecord {

@@ -42,6 +42,46 @@ fail:
 	return r;
 }
 
+int prepared_file_open(const char *dir, mode_t mode)
+{
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int prepared_file_commit(int fd, const char *path, const void *data, size_t len, bool durable)
+{
+	static unsigned counter;
+	char proc[32];
+	int r;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	r = write_all(fd, data, len);
+	if (r < 0)
+		return r;
+	if (durable && fsync(fd) < 0)
+		return -errno;
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -errno;
+	for (int attempt = 0; attempt < 16; attempt++) {
+		g_autofree char *tmp = g_strdup_printf("%s.%d.%u", path, (int)getpid(), counter++);
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) < 0) {
+			if (errno == EEXIST)
+				continue;
+			return -errno;
+		}
+		if (rename(tmp, path) < 0) {
+			r = -errno;
+			(void)unlink(tmp);
+			return r;
+		}
+		return 0;
+	}
+	return -EEXIST;
+}
+
 int read_small_file(const char *path, size_t max, char **ret)
 {
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -17,6 +17,19 @@
  */
 int atomic_write_file(const char *path, const void *data, size_t len, mode_t mode, bool durable);
 
+/*
+ * A file made ahead of time and named later: an unnamed O_TMPFILE inode in dir with mode (before
+ * umask).  Returns the fd (O_CLOEXEC) or -errno (for example a filesystem without O_TMPFILE).
+ * Nothing is left in dir if it is never committed.
+ */
+int prepared_file_open(const char *dir, mode_t mode);
+/*
+ * Write len bytes into a prepared file (fsync with durable) and give it the name path atomically:
+ * linked straight to path, or, when path exists, linked under a temporary name that is renamed over
+ * it.  Returns 0 or -errno; on failure nothing new is left in the directory.  fd stays open.
+ */
+int prepared_file_commit(int fd, const char *path, const void *data, size_t len, bool durable);
+
 /* Read a whole small file as a NUL-terminated string.  Returns 0 (caller owns *ret) or -errno. */
 int read_small_file(const char *path, size_t max, char **ret);
 

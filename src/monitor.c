@@ -61,6 +61,8 @@ struct Monitor {
 	int64_t exit_time_ns;
 	/* fds */
 	int start_fd;
+	int exit_slot;	  /* prepared_file_open() in the exit dir, or -1 */
+	int persist_slot; /* the same in the persist dir */
 	int sync_fd;
 	int attach_pipe_fd;
 	int devnull_fd;
@@ -98,7 +100,7 @@ Monitor *monitor_new(const Options *opts, GArray *inherited_fds)
 	mon->bundle = opts->bundle ? g_strdup(opts->bundle) : g_get_current_dir();
 	mon->inherited_fds = inherited_fds;
 	mon->start_fd = mon->sync_fd = mon->attach_pipe_fd = mon->devnull_fd = mon->stdin_w = -1;
-	mon->master_fd = -1;
+	mon->master_fd = mon->exit_slot = mon->persist_slot = -1;
 	mon->pending_rows = mon->pending_cols = -1;
 	mon->unknown_children = g_array_new(FALSE, FALSE, sizeof(CachedChild));
 	mon->stdin_pending = g_byte_array_new();
@@ -130,6 +132,8 @@ void monitor_free(Monitor *mon)
 	closep(&mon->attach_pipe_fd);
 	closep(&mon->devnull_fd);
 	closep(&mon->stdin_w);
+	closep(&mon->exit_slot);
+	closep(&mon->persist_slot);
 	g_array_unref(mon->unknown_children);
 	g_byte_array_unref(mon->stdin_pending);
 	if (mon->inherited_fds)
@@ -635,6 +639,15 @@ static gboolean monitor_setup_endpoints(Monitor *mon, GError **error)
 			return FALSE;
 		}
 	}
+	/*
+	 * The exit files' inodes, made now: at exit they only get their content and a name, which
+	 * takes the most expensive filesystem step (allocating an inode) off the exit path.  Best
+	 * effort: where O_TMPFILE is missing they are written the usual way.
+	 */
+	if (opts->exit_dir)
+		mon->exit_slot = prepared_file_open(opts->exit_dir, 0644);
+	if (opts->persist_dir)
+		mon->persist_slot = prepared_file_open(opts->persist_dir, 0644);
 	if (opts->terminal) {
 		mon->console = console_new(error);
 		if (mon->console == NULL)
@@ -864,9 +877,9 @@ static int monitor_exit_sequence(Monitor *mon, GError **error)
 	close_inherited_fds(mon);
 	if (opts->exit_json)
 		write_exit_json(mon, status);
-	if (opts->persist_dir && !exit_file_write(opts->persist_dir, "exit", status, true, error))
+	if (opts->persist_dir && !exit_file_write(opts->persist_dir, "exit", status, true, mon->persist_slot, error))
 		return status;
-	if (opts->exit_dir && !exit_file_write(opts->exit_dir, opts->cid, status, false, error))
+	if (opts->exit_dir && !exit_file_write(opts->exit_dir, opts->cid, status, false, mon->exit_slot, error))
 		return status;
 	if (opts->exec) {
 		static const char timed_out[] = "command timed out";

@@ -86,6 +86,42 @@ exit_code_case()
 	assert_file_content "$T/persist/exit" 0
 }
 
+@test "exit: nothing shows in the exit dirs while the container runs; a stale exit file is replaced" {
+	mkdir "$T/persist"
+	printf 99 >"$(exit_file)"
+	printf 99 >"$T/persist/exit"
+	make_bundle /bin/sh -c 'sleep 0.5; exit 7'
+	vigil_create --persist-dir "$T/persist"
+	container_start
+	wait_for container_running
+	# the exit files' inodes are made at start (O_TMPFILE): no temporary name is visible meanwhile
+	[ "$(ls -A "$EXIT_DIR")" = "$CID" ]
+	[ "$(ls -A "$T/persist")" = exit ]
+	assert_file_content "$(exit_file)" 99
+	wait_daemon
+	[ "$DAEMON_RC" = 7 ]
+	assert_file_content "$(exit_file)" 7
+	assert_file_content "$T/persist/exit" 7
+	[ "$(file_mode "$(exit_file)")" = 644 ]
+	[ "$(ls -A "$EXIT_DIR")" = "$CID" ]
+	[ "$(ls -A "$T/persist")" = exit ]
+}
+
+@test "exit: an exit dir mounted over while the container runs still gets the exit file" {
+	make_bundle /bin/sh -c 'sleep 0.5; exit 5'
+	vigil_create
+	container_start
+	# the inode made at start is on the old filesystem (linkat: EXDEV): written the usual way
+	mount -t tmpfs tmpfs "$EXIT_DIR"
+	wait_daemon
+	local rc=$DAEMON_RC content
+	content=$(cat "$(exit_file)" 2>/dev/null || true)
+	umount "$EXIT_DIR"
+	[ "$rc" = 5 ]
+	[ "$content" = 5 ]
+	[ -z "$(ls -A "$EXIT_DIR")" ]
+}
+
 @test "exit: -T kills the container after the timeout: exit file -1, vigil exits 255" {
 	make_bundle /bin/sleep 100
 	vigil_create -T 2

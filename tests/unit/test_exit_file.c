@@ -84,7 +84,7 @@ static void check_exit_file(const Fixture *f, int status, const char *want)
 	g_autofree char *names = NULL;
 	size_t len;
 
-	if (!exit_file_write(f->dir, "0123456789abcdef", status, false, &error))
+	if (!exit_file_write(f->dir, "0123456789abcdef", status, false, -1, &error))
 		fail_msg("exit_file_write: %s", error->message);
 	got = unit_read_file(path, &len);
 	/* decimal, no newline */
@@ -117,7 +117,7 @@ static void test_exit_file_replaced_atomically(void **state)
 
 	unit_write_file(path, "old content\n", 0600);
 	assert_int_equal(stat(path, &before), 0);
-	assert_true(exit_file_write(f->dir, "exit", 7, true, &error));
+	assert_true(exit_file_write(f->dir, "exit", 7, true, -1, &error));
 	assert_int_equal(stat(path, &after), 0);
 	assert_true(before.st_ino != after.st_ino);
 	g_autofree char *got = unit_read_file(path, NULL);
@@ -134,7 +134,7 @@ static void test_exit_file_failure(void **state)
 	g_autofree char *missing = g_build_filename(f->dir, "no-such-dir", NULL);
 	g_autoptr(GError) error = NULL;
 
-	assert_false(exit_file_write(missing, "cid", 3, false, &error));
+	assert_false(exit_file_write(missing, "cid", 3, false, -1, &error));
 	assert_non_null(error);
 	assert_true(g_str_has_prefix(error->message, "Failed to write 3 to exit file"));
 	assert_true(g_str_has_suffix(error->message, ": No such file or directory"));

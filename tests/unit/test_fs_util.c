@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests for fs_util.c in a g_mkdtemp directory: atomic_write_file (content, modes under umask,
- * replacement by rename, no temporary files left on success or failure) and read_small_file.
+ * replacement by rename, no temporary files left on success or failure), prepared files (O_TMPFILE
+ * made early, named at commit) and read_small_file.
  */
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "fs_util.h"
 #include "unit.h"
 
@@ -150,6 +154,72 @@ static void test_rename_failure_cleans_up(void **state)
 	assert_int_equal(rmdir(f->path), 0);
 }
 
+/* A prepared file is invisible until committed, then holds exactly the data with its mode. */
+static void test_prepared_commit(void **state)
+{
+	Fixture *f = *state;
+	struct stat st;
+	int fd = prepared_file_open(f->dir, 0644);
+
+	assert_true(fd >= 0);
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	g_autofree char *before = unit_list_dir(f->dir);
+	assert_string_equal(before, "");
+	assert_int_equal(prepared_file_commit(fd, f->path, "137", 3, false), 0);
+	g_autofree char *got = unit_read_file(f->path, NULL);
+	assert_string_equal(got, "137");
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	assert_int_equal(st.st_nlink, 1);
+	assert_only_file(f);
+	(void)close(fd);
+}
+
+/* An existing file is replaced atomically (a reader never sees it missing or empty); no temporary left. */
+static void test_prepared_replaces(void **state)
+{
+	Fixture *f = *state;
+	FILE *old;
+	char buf[16] = "";
+	int fd = prepared_file_open(f->dir, 0644);
+
+	assert_true(fd >= 0);
+	unit_write_file(f->path, "old", 0600);
+	old = fopen(f->path, "r");
+	assert_non_null(old);
+	assert_int_equal(prepared_file_commit(fd, f->path, "0", 1, true), 0);
+	g_autofree char *got = unit_read_file(f->path, NULL);
+	assert_string_equal(got, "0");
+	assert_int_equal(unit_file_mode(f->path), 0644);
+	assert_int_equal(fread(buf, 1, sizeof(buf) - 1, old), 3);
+	assert_string_equal(buf, "old");
+	fclose(old);
+	assert_only_file(f);
+	(void)close(fd);
+}
+
+/* Never committed: nothing is left.  A missing directory: -ENOENT.  A name in a missing directory
+ * at commit: an error, nothing created. */
+static void test_prepared_failures(void **state)
+{
+	Fixture *f = *state;
+	g_autofree char *missing = g_build_filename(f->dir, "missing", NULL);
+	g_autofree char *missing_file = g_build_filename(f->dir, "missing", "file", NULL);
+	int fd = prepared_file_open(f->dir, 0644);
+
+	assert_true(fd >= 0);
+	(void)close(fd);
+	g_autofree char *names = unit_list_dir(f->dir);
+	assert_string_equal(names, "");
+	assert_int_equal(prepared_file_open(missing, 0644), -ENOENT);
+	fd = prepared_file_open(f->dir, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(prepared_file_commit(fd, missing_file, "1", 1, false), -ENOENT);
+	(void)close(fd);
+	g_autofree char *after = unit_list_dir(f->dir);
+	assert_string_equal(after, "");
+}
+
 static void test_read_small_file(void **state)
 {
 	Fixture *f = *state;
@@ -180,6 +250,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_replace, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_missing_dir, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_rename_failure_cleans_up, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_prepared_commit, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_prepared_replaces, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_prepared_failures, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_read_small_file, fixture_setup, fixture_teardown),
 	};
 
