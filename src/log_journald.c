@@ -313,7 +313,7 @@ static void journald_log_slice(JournaldLog *log, LogStream stream, const char *d
 void journald_log_write(JournaldLog *log, LogStream stream, const char *data, size_t len)
 {
 	/*
-	 * vigil reads up to 64 KiB at once; journald entries keep conmon's bounds (a line longer than
+	 * vigil reads up to 256 KiB at once; journald entries keep conmon's bounds (a line longer than
 	 * 8192 bytes becomes partial entries of at most 16384), so the input is taken 8192 bytes at a time.
 	 */
 	while (len > 0) {

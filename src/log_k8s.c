@@ -16,7 +16,7 @@
 #include "fs_util.h"
 #include "json_util.h"
 
-#define K8S_BATCH_SIZE ((size_t)256 * 1024)
+#define K8S_BATCH_SIZE ((size_t)512 * 1024)
 #define K8S_FILE_MODE  0640
 
 struct K8sLog {

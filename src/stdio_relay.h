@@ -14,7 +14,7 @@
 
 #include "log_sink.h"
 
-#define STDIO_READ_SIZE	     ((size_t)64 * 1024)
+#define STDIO_READ_SIZE	     ((size_t)256 * 1024)
 /*
  * After a read smaller than this from a pipe, the stream is polled again only after
  * STDIO_COALESCE_MS: a container logging line by line then costs a read and a write per millisecond,
