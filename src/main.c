@@ -104,10 +104,12 @@ int main(int argc, char **argv)
 		}
 		/*
 		 * The intermediate parent (§3.1 step 7): the sockets and FIFOs it created now belong to
-		 * the daemon, so it leaves without running any cleanup that would remove them.
+		 * the daemon, so it frees its memory without removing them.
 		 */
-		if (pid > 0)
-			_exit(write_conmon_pidfile(opts->conmon_pidfile, pid));
+		if (pid > 0) {
+			monitor_disown(mon);
+			return write_conmon_pidfile(opts->conmon_pidfile, pid);
+		}
 	}
 	int status = monitor_run(mon, &error);
 	if (error != NULL) {

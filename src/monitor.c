@@ -145,6 +145,12 @@ void monitor_free(Monitor *mon)
 	g_free(mon);
 }
 
+void monitor_disown(Monitor *mon)
+{
+	attach_server_disown(mon->attach);
+	console_disown(mon->console);
+}
+
 /* Close one of the engine's fds early and forget it, so that the final sweep of inherited fds cannot
  * close an fd of ours that reused its number. */
 static void close_inherited(Monitor *mon, int *fd)
