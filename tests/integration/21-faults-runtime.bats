@@ -89,7 +89,9 @@ expect_failure_record()
 	make_bundle /bin/true
 	launch_with_runtime "$RT"
 	wait_launch
-	[ "$LAUNCH_RC" = 0 ]
+	# the daemon may report before the parent has exited (slow under sanitizers): wait for its status
+	wait_for_file "$STATE/launch.rc"
+	[ "$(cat "$STATE/launch.rc")" = 0 ]
 	wait_daemon
 	expect_failure_record
 	local msg
@@ -109,7 +111,9 @@ expect_failure_record()
 	make_bundle /bin/true
 	launch_with_runtime "$RT" --syslog
 	wait_launch
-	[ "$LAUNCH_RC" = 0 ]
+	# the daemon may report before the parent has exited (slow under sanitizers): wait for its status
+	wait_for_file "$STATE/launch.rc"
+	[ "$(cat "$STATE/launch.rc")" = 0 ]
 	wait_daemon
 	wait_engine
 	expect_failure_record
@@ -177,7 +181,9 @@ start_hanging_runtime()
 	make_bundle /bin/true
 	launch_with_runtime "$RT"
 	wait_launch
-	[ "$LAUNCH_RC" = 0 ]
+	# the daemon may report before the parent has exited (slow under sanitizers): wait for its status
+	wait_for_file "$STATE/launch.rc"
+	[ "$(cat "$STATE/launch.rc")" = 0 ]
 	wait_for_file "$RT.pid"
 	RT_PID=$(cat "$RT.pid")
 	# the runtime is the daemon's child
