@@ -623,7 +623,7 @@ static gboolean monitor_setup_attach(Monitor *mon, GError **error)
  * pipes, the notify relay, the attach socket, the FIFOs and the console socket.  A failure here
  * reaches the engine as a message on stderr and a non-zero exit of the process it started, not as
  * a bare EOF on the sync pipe; and the files exist when the engine's wait() returns.  The daemon
- * inherits the sockets and FIFOs (the intermediate parent leaves with _exit(), removing nothing).
+ * inherits the sockets and FIFOs; the intermediate parent disowns them (monitor_disown) before it frees.
  */
 static gboolean monitor_setup_endpoints(Monitor *mon, GError **error)
 {
