@@ -357,9 +357,29 @@ static size_t next_file_record(K8sLog *log, LogStream stream, const char *data, 
 }
 
 /*
- * The k8s-file hot path: one record prefix per read ("<ts> stdout F "), then per record one memchr and
- * two copies into the batch.  Same records and accounting as k8s_log_format_record() (the unit tests
- * and the fuzzer hold the two together).
+ * Bytes of records that can go into the batch before a limit needs an exact look: the batch's end,
+ * the file's cap (--log-size-max) and the global cap.  Every record adds the same bytes to the
+ * batch, the file and the total, so one budget covers all three.
+ */
+static size_t k8s_fast_room(const K8sLog *log)
+{
+	size_t room = K8S_BATCH_SIZE - log->batch_len;
+
+	if (log->size_max > 0)
+		room = MIN(room, log->file_bytes < log->size_max ? (size_t)(log->size_max - log->file_bytes) : 0);
+	if (log->global_size_max > 0)
+		room = MIN(room, log->total_bytes < log->global_size_max
+					 ? (size_t)(log->global_size_max - log->total_bytes)
+					 : 0);
+	return room;
+}
+
+/*
+ * The k8s-file hot path: one record prefix per read ("<ts> stdout F "), then per record one memchr,
+ * two copies into the batch and one comparison against the budget above.  A record that does not
+ * fit the budget takes the exact checks (global cap, file cap, batch end), in the order and with
+ * the accounting of the general loop in k8s_log_write_records(); the unit tests hold the two to the
+ * records of k8s_log_format_record().
  */
 static size_t k8s_write_fast(K8sLog *log, LogStream stream, const char *data, size_t len)
 {
@@ -369,36 +389,57 @@ static size_t k8s_write_fast(K8sLog *log, LogStream stream, const char *data, si
 	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): a fixed-width record field */
 	memcpy(prefix + K8S_TS_LEN, stream == LOG_STREAM_STDOUT ? " stdout F " : " stderr F ", 10);
 	G_STATIC_ASSERT(K8S_TS_LEN + 10 == K8S_RECORD_OVERHEAD);
+
+	char *out = log->batch + log->batch_len;
+	size_t room = k8s_fast_room(log);
+	size_t added = 0; /* bytes put in the batch since the counters were last brought up to date */
+
 	while (len > 0) {
 		size_t scan = len < K8S_MAX_CONTENT ? len : K8S_MAX_CONTENT;
 		const char *nl = memchr(data, '\n', scan);
 		size_t n = nl ? (size_t)(nl - data) + 1 : scan;
-		bool partial = nl == NULL;
-		size_t rec = sizeof(prefix) + n + 1; /* content, then its newline or the one P adds */
+		size_t rec = sizeof(prefix) + n + (nl == NULL); /* F content ends in its newline; P adds one */
+		bool exact = rec + 1 > room; /* +1: the store past an F record below */
 
-		if (G_UNLIKELY(log->global_size_max > 0 && log->total_bytes >= log->global_size_max)) {
-			log->global_full = true;
-			k8s_flush(log);
-			return len;
+		if (G_UNLIKELY(exact)) {
+			log->batch_len += added;
+			log->file_bytes += (int64_t)added;
+			log->total_bytes += (int64_t)added;
+			added = 0;
+			if (log->global_size_max > 0 && log->total_bytes >= log->global_size_max) {
+				log->global_full = true;
+				k8s_flush(log);
+				return len;
+			}
+			if (log->size_max > 0 && log->file_bytes + (int64_t)rec > log->size_max)
+				k8s_log_reopen(log);
+			if (log->batch_len + rec + 1 > K8S_BATCH_SIZE)
+				k8s_flush(log);
+			out = log->batch + log->batch_len;
 		}
-		if (G_UNLIKELY(log->size_max > 0 && log->file_bytes + (int64_t)rec - !partial > log->size_max))
-			k8s_log_reopen(log);
-		if (G_UNLIKELY(log->batch_len + rec > K8S_BATCH_SIZE))
-			k8s_flush(log);
-		char *out = log->batch + log->batch_len;
-		prefix[K8S_TS_LEN + 8] = partial ? 'P' : 'F';
+		prefix[K8S_TS_LEN + 8] = nl ? 'F' : 'P';
 		memcpy(out, prefix, sizeof(prefix));
 		memcpy(out + sizeof(prefix), data, n);
 		/* P's terminator.  For F the byte lies past the record, inside the room checked above, and
 		 * is overwritten by the next record: an unconditional store is cheaper than a branch. */
 		out[sizeof(prefix) + n] = '\n';
-		rec -= !partial;
-		log->batch_len += rec;
-		log->file_bytes += (int64_t)rec;
-		log->total_bytes += (int64_t)rec;
+		out += rec;
+		added += rec;
+		if (G_UNLIKELY(exact)) {
+			log->batch_len += added;
+			log->file_bytes += (int64_t)added;
+			log->total_bytes += (int64_t)added;
+			added = 0;
+			room = k8s_fast_room(log);
+		} else {
+			room -= rec;
+		}
 		data += n;
 		len -= n;
 	}
+	log->batch_len += added;
+	log->file_bytes += (int64_t)added;
+	log->total_bytes += (int64_t)added;
 	if (!log->defer_flush)
 		k8s_flush(log);
 	return 0;

@@ -709,6 +709,131 @@ static void test_writer_zero_means_unlimited(void **state)
 	assert_file(f->path, want);
 }
 
+/* ---- the writer against a model built from the pure functions ---------------------------------- */
+
+/* What the writer must produce, record by record, in truncate mode (no rotation). */
+typedef struct Model {
+	GString *file;
+	int64_t size_max;
+	int64_t global_max;
+	int64_t file_bytes;
+	int64_t total;
+	bool global_full;
+} Model;
+
+static void model_write(Model *m, LogStream stream, const struct timespec *now, const char *data, size_t len)
+{
+	char ts[K8S_TS_LEN];
+	char *out = g_malloc(K8S_RECORD_MAX);
+	struct tm tm;
+
+	localtime_r(&now->tv_sec, &tm);
+	k8s_log_format_timestamp(ts, now->tv_nsec, &tm);
+	while (len > 0 && !m->global_full) {
+		bool partial;
+		size_t n = k8s_log_next_record(data, len, &partial);
+		size_t rl = k8s_log_format_record(out, ts, stream, partial, data, n);
+
+		if (m->global_max > 0 && m->total >= m->global_max) {
+			m->global_full = true;
+			break;
+		}
+		if (m->size_max > 0 && m->file_bytes + (int64_t)rl > m->size_max) {
+			g_string_truncate(m->file, 0);
+			m->file_bytes = 0;
+		}
+		g_string_append_len(m->file, out, (gssize)rl);
+		m->file_bytes += (int64_t)rl;
+		m->total += (int64_t)rl;
+		data += n;
+		len -= n;
+	}
+	g_free(out);
+}
+
+/* One read's worth of output: lines of mixed lengths (mostly short, some past K8S_MAX_CONTENT), maybe
+ * ending without a newline. */
+static void random_chunk(GRand *rnd, GString *chunk)
+{
+	int lines = g_rand_int_range(rnd, 1, 400);
+
+	g_string_truncate(chunk, 0);
+	for (int i = 0; i < lines; i++) {
+		int kind = g_rand_int_range(rnd, 0, 100);
+		size_t n = kind < 80 ? (size_t)g_rand_int_range(rnd, 0, 200)
+			   : kind < 97 ? (size_t)g_rand_int_range(rnd, 200, 5000)
+				       : (size_t)g_rand_int_range(rnd, 8000, 20000);
+		for (size_t j = 0; j < n; j++)
+			g_string_append_c(chunk, (char)('!' + (j * 7 + (size_t)i) % 90));
+		if (i < lines - 1 || g_rand_boolean(rnd))
+			g_string_append_c(chunk, '\n');
+	}
+}
+
+static void check_against_model(const char *path, const Model *m, K8sLog *log)
+{
+	size_t len;
+	g_autofree char *got = unit_read_file(path, &len);
+
+	assert_int_equal(len, m->file->len);
+	assert_memory_equal(got, m->file->str, len);
+	assert_int_equal(k8s_log_file_bytes(log), m->file_bytes);
+}
+
+/*
+ * Many megabytes in random reads on both streams, with and without batching across reads, under no
+ * cap, a file cap and a global cap: the file holds exactly the model's records at every flush.  This
+ * crosses the batch's end many times and puts records right at each cap.
+ */
+static void test_writer_matches_model(void **state)
+{
+	Fixture *f = *state;
+	const struct {
+		int64_t size_max, global_max;
+		bool defer;
+	} cases[] = {
+		{-1, -1, false},  {-1, -1, true},	{100000, -1, true},	 {3000, -1, false},
+		{-1, 3000000, true}, {250000, 2000000, true}, {K8S_RECORD_OVERHEAD + 1, -1, true},
+	};
+	g_autoptr(GString) chunk = g_string_new(NULL);
+
+	for (size_t c = 0; c < G_N_ELEMENTS(cases); c++) {
+		g_autoptr(GRand) rnd = g_rand_new_with_seed((guint32)(c + 1));
+		Model m = {.file = g_string_new(NULL), .size_max = cases[c].size_max, .global_max = cases[c].global_max};
+		const K8sLogConfig cfg = {
+			.path = f->path,
+			.size_max = cases[c].size_max,
+			.global_size_max = cases[c].global_max,
+			.max_files = 1,
+			.defer_flush = cases[c].defer,
+		};
+		g_autoptr(GError) error = NULL;
+		(void)unlink(f->path);
+		g_autoptr(K8sLog) log = k8s_log_open(&cfg, &error);
+		assert_non_null(log);
+		size_t written = 0;
+
+		for (int i = 0; written < 6u * 1024 * 1024; i++) {
+			const struct timespec now = {.tv_sec = T0 + i / 50, .tv_nsec = (i * 7919L) % 1000000000L};
+			LogStream stream = g_rand_boolean(rnd) ? LOG_STREAM_STDOUT : LOG_STREAM_STDERR;
+
+			random_chunk(rnd, chunk);
+			k8s_log_write(log, stream, &now, chunk->str, chunk->len);
+			model_write(&m, stream, &now, chunk->str, chunk->len);
+			written += chunk->len;
+			if (i % 37 == 0) {
+				k8s_log_flush(log);
+				check_against_model(f->path, &m, log);
+			}
+		}
+		k8s_log_finish(log, false);
+		check_against_model(f->path, &m, log);
+		if (cases[c].global_max > 0)
+			assert_true(m.global_full);
+		g_string_free(m.file, TRUE);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -755,6 +880,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_writer_global_max_across_truncation, fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_writer_zero_means_unlimited, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_writer_matches_model, fixture_setup, fixture_teardown),
 	};
 
 	/* The process umask of vigil (§3.1) and a fixed zone for the writer's localtime_r(). */
