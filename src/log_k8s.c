@@ -399,7 +399,8 @@ static size_t k8s_write_fast(K8sLog *log, LogStream stream, const char *data, si
 		const char *nl = memchr(data, '\n', scan);
 		size_t n = nl ? (size_t)(nl - data) + 1 : scan;
 		size_t rec = sizeof(prefix) + n + (nl == NULL); /* F content ends in its newline; P adds one */
-		bool exact = rec + 1 > room; /* +1: the store past an F record below */
+		/* +1: the store past an F record below */
+		bool exact = rec + 1 > room;
 
 		if (G_UNLIKELY(exact)) {
 			log->batch_len += added;

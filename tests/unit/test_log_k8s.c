@@ -760,7 +760,7 @@ static void random_chunk(GRand *rnd, GString *chunk)
 	g_string_truncate(chunk, 0);
 	for (int i = 0; i < lines; i++) {
 		int kind = g_rand_int_range(rnd, 0, 100);
-		size_t n = kind < 80 ? (size_t)g_rand_int_range(rnd, 0, 200)
+		size_t n = kind < 80   ? (size_t)g_rand_int_range(rnd, 0, 200)
 			   : kind < 97 ? (size_t)g_rand_int_range(rnd, 200, 5000)
 				       : (size_t)g_rand_int_range(rnd, 8000, 20000);
 		for (size_t j = 0; j < n; j++)
@@ -792,14 +792,20 @@ static void test_writer_matches_model(void **state)
 		int64_t size_max, global_max;
 		bool defer;
 	} cases[] = {
-		{-1, -1, false},  {-1, -1, true},	{100000, -1, true},	 {3000, -1, false},
-		{-1, 3000000, true}, {250000, 2000000, true}, {K8S_RECORD_OVERHEAD + 1, -1, true},
+		{-1, -1, false},
+		{-1, -1, true},
+		{100000, -1, true},
+		{3000, -1, false},
+		{-1, 3000000, true},
+		{250000, 2000000, true},
+		{K8S_RECORD_OVERHEAD + 1, -1, true},
 	};
 	g_autoptr(GString) chunk = g_string_new(NULL);
 
 	for (size_t c = 0; c < G_N_ELEMENTS(cases); c++) {
 		g_autoptr(GRand) rnd = g_rand_new_with_seed((guint32)(c + 1));
-		Model m = {.file = g_string_new(NULL), .size_max = cases[c].size_max, .global_max = cases[c].global_max};
+		Model m = {
+			.file = g_string_new(NULL), .size_max = cases[c].size_max, .global_max = cases[c].global_max};
 		const K8sLogConfig cfg = {
 			.path = f->path,
 			.size_max = cases[c].size_max,
