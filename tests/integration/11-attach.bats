@@ -385,3 +385,25 @@ PY
 	k8s_check "$LOG"
 	cmp "$T/out.stdout" "$DATA_DIR/blob"
 }
+
+@test "attach: at exit, a client still flooding stdin that nobody reads gets all its output, then EOF" {
+	# The container never reads its stdin: vigil stops reading the client, whose messages then
+	# wait in the socket.  Closing a socket with unread input makes the peer's next recv() fail
+	# with ECONNRESET, before the output still queued for it.  The client reads slowly, so the
+	# last messages are still in its queue when vigil ends the connection.
+	head -c 300000 /dev/urandom >"$DATA_DIR/blob"
+	make_bundle /bin/cat /data/blob
+	vigil_create --full-attach -i
+	client_start c1 "$BUNDLE/attach" --flood --slow-until "$T/never" --slow-interval 0.05
+	container_start
+	client_wait c1
+	wait_daemon
+	[ "$DAEMON_RC" = 0 ]
+	cmp "$T/c1.2" "$DATA_DIR/blob"
+	# its sends were refused once the connection ended (not reset, not left hanging)
+	wait_for_file "$T/c1.flood"
+	cat "$T/c1.flood"
+	[[ $(<"$T/c1.flood") == *" EPIPE" ]]
+	k8s_check "$LOG"
+	cmp "$T/out.stdout" "$DATA_DIR/blob"
+}

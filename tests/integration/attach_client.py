@@ -22,11 +22,15 @@ More options (for the tty, attach and exec tests):
   --keep-open          with --send/--send-file: do not shut the socket down after sending.
   --close-after-send   with --send/--send-file: close the socket after sending and exit 0 without
                        reading (a client that disconnects by close(2) rather than shutdown).
+  --flood              from a second thread, send 4 KiB messages without pause (MSG_DONTWAIT, a
+                       0.5 ms nap on EAGAIN) until a send fails; OUTPREFIX.flood then holds
+                       "<messages sent> <errno name>". Stdin nobody reads, as from a stuck pipe.
   --slow-until FILE    a slow reader: until FILE exists, receive at most one message every
                        --slow-interval seconds (default 0.5); then read at full speed. With a FILE
                        that never appears the client stalls until it is killed or times out.
 """
 import argparse
+import errno
 import os
 import select
 import socket
@@ -47,6 +51,7 @@ def main():
     ap.add_argument("--chunk", type=int, default=8192)
     ap.add_argument("--keep-open", action="store_true")
     ap.add_argument("--close-after-send", action="store_true")
+    ap.add_argument("--flood", action="store_true")
     ap.add_argument("--slow-until")
     ap.add_argument("--slow-interval", type=float, default=0.5)
     args = ap.parse_args()
@@ -85,6 +90,23 @@ def main():
         if args.close_after_send:
             sender.join(args.timeout)
             return 0 if os.path.exists(args.out + ".sent") else 2
+
+    if args.flood:
+        def flood():
+            msg = b"f" * 4096
+            sent = 0
+            while True:
+                try:
+                    s.send(msg, socket.MSG_DONTWAIT)
+                    sent += 1
+                except BlockingIOError:
+                    time.sleep(0.0005)
+                except OSError as e:
+                    with open(args.out + ".flood", "w") as f:
+                        f.write("%d %s\n" % (sent, errno.errorcode.get(e.errno, str(e.errno))))
+                    return
+
+        threading.Thread(target=flood, daemon=True).start()
 
     streams = {2: bytearray(), 3: bytearray()}
     sizes = []
