@@ -16,42 +16,7 @@ teardown()
 	vigil_teardown
 }
 
-# A tty container that answers size queries: for each /out/q.N it writes `stty size` (run in the
-# container, on its terminal) to /out/size.N. It ends when /out/stop appears.
-SIZE_SERVER='while [ ! -e /out/stop ]; do
-	for f in /out/q.*; do
-		[ -e "$f" ] || continue
-		n=${f#/out/q.}
-		stty size >/out/size.$n.tmp
-		mv /out/size.$n.tmp /out/size.$n
-		rm -f "$f"
-	done
-	sleep 0.02
-done'
-
-start_size_server()
-{
-	make_bundle /bin/sh -c "$SIZE_SERVER"
-	bundle_tty
-	bundle_out_mount
-	vigil_create -t
-	container_start
-	QUERY=0
-}
-
-# ctr_size: the container's `stty size`
-ctr_size()
-{
-	QUERY=$((QUERY + 1))
-	touch "$OUT_DIR/q.$QUERY"
-	wait_for_file "$OUT_DIR/size.$QUERY" || return 1
-	cat "$OUT_DIR/size.$QUERY"
-}
-
-ctr_size_is()
-{
-	[[ $(ctr_size) == "$1" ]]
-}
+# The size server (SIZE_SERVER, start_size_server, ctr_size, ctr_size_is) is in helpers.bash.
 
 # ctl_barrier: wait until vigil has handled everything written to ctl so far. Lines are handled
 # in order, so once a log reopen ("2 0 0") has recreated the deleted log, every earlier line has

@@ -376,36 +376,7 @@ churn()
 # ---------------------------------------------------------------------------------------------
 # garbage on ctl
 
-# A tty container that answers size queries: for each /out/q.N it writes `stty size` to
-# /out/size.N (as in 12-ctl.bats). It ends when /out/stop appears.
-SIZE_SERVER='while [ ! -e /out/stop ]; do
-	for f in /out/q.*; do
-		[ -e "$f" ] || continue
-		n=${f#/out/q.}
-		stty size >/out/size.$n.tmp
-		mv /out/size.$n.tmp /out/size.$n
-		rm -f "$f"
-	done
-	sleep 0.02
-done'
-
-start_size_server()
-{
-	make_bundle /bin/sh -c "$SIZE_SERVER"
-	bundle_tty
-	bundle_out_mount
-	vigil_create -t "$@"
-	container_start
-	QUERY=0
-}
-
-ctr_size()
-{
-	QUERY=$((QUERY + 1))
-	touch "$OUT_DIR/q.$QUERY"
-	wait_for_file "$OUT_DIR/size.$QUERY" || return 1
-	cat "$OUT_DIR/size.$QUERY"
-}
+# The size server (start_size_server, ctr_size) is in helpers.bash.
 
 # expect_size "ROWS COLS": the container's terminal has that size (resizes are applied
 # asynchronously: ask until it matches, at most 5 s)

@@ -541,6 +541,46 @@ tty_size_is()
 	[[ $(tty_size "$1") == "$2" ]]
 }
 
+# A tty container that answers size queries, asked from inside it: for each /out/q.N it writes
+# `stty size` (run in the container, on its terminal) to /out/size.N. It ends when /out/stop appears.
+# shellcheck disable=SC2016 # expanded by the container's shell, not here
+SIZE_SERVER='while [ ! -e /out/stop ]; do
+	for f in /out/q.*; do
+		[ -e "$f" ] || continue
+		n=${f#/out/q.}
+		stty size >/out/size.$n.tmp
+		mv /out/size.$n.tmp /out/size.$n
+		rm -f "$f"
+	done
+	sleep 0.02
+done'
+
+# start_size_server [VIGIL ARGS...]: run SIZE_SERVER in a tty container (vigil -t ARGS), started
+start_size_server()
+{
+	make_bundle /bin/sh -c "$SIZE_SERVER"
+	bundle_tty
+	bundle_out_mount
+	vigil_create -t "$@"
+	container_start
+	QUERY=0
+}
+
+# ctr_size: the size server's `stty size`
+ctr_size()
+{
+	QUERY=$((QUERY + 1))
+	touch "$OUT_DIR/q.$QUERY"
+	wait_for_file "$OUT_DIR/size.$QUERY" || return 1
+	cat "$OUT_DIR/size.$QUERY"
+}
+
+# ctr_size_is "ROWS COLS"
+ctr_size_is()
+{
+	[[ $(ctr_size) == "$1" ]]
+}
+
 # fd_count PID: number of open fds of PID
 fd_count()
 {
