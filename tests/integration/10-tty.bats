@@ -52,18 +52,6 @@ EOF
 	chmod 755 "$path"
 }
 
-# vigil_args_with_runtime PATH: default_vigil_args with -r PATH instead of runc
-vigil_args_with_runtime()
-{
-	default_vigil_args
-	local i
-	for i in "${!VARGS[@]}"; do
-		if [[ ${VARGS[i]} == -r ]]; then
-			VARGS[i + 1]=$1
-		fi
-	done
-}
-
 @test "tty: stty size follows a resize sent before start and one sent while the container runs" {
 	make_bundle /bin/sh -c 'stty size; while [ ! -e /out/go ]; do sleep 0.02; done; stty size'
 	bundle_tty

@@ -25,7 +25,7 @@ launch_with_runtime()
 {
 	local rt=$1
 	shift
-	args_with_runtime "$rt"
+	vigil_args_with_runtime "$rt"
 	vigil_launch_raw "${VARGS[@]}" "$@"
 }
 

@@ -103,7 +103,7 @@ ctr_fd_numbers()
 args_fdprobe_runtime()
 {
 	build_fdprobe
-	args_with_runtime "$FDPROBE"
+	vigil_args_with_runtime "$FDPROBE"
 	ENGINE_OPTS+=(--env "FDPROBE_OUT=$T/runtime.rec" --env "FDPROBE_NEXT=$RUNC")
 }
 

@@ -198,18 +198,6 @@ EOF
 	chmod 755 "$path"
 }
 
-# args_with_runtime PATH: default_vigil_args (into VARGS) with -r PATH instead of runc
-args_with_runtime()
-{
-	default_vigil_args
-	local i
-	for i in "${!VARGS[@]}"; do
-		if [[ ${VARGS[i]} == -r ]]; then
-			VARGS[i + 1]=$1
-		fi
-	done
-}
-
 # json_get FILE EXPR: evaluate a python expression over the JSON record r in FILE
 json_get()
 {

@@ -541,6 +541,18 @@ tty_size_is()
 	[[ $(tty_size "$1") == "$2" ]]
 }
 
+# vigil_args_with_runtime PATH: default_vigil_args (into VARGS) with -r PATH instead of runc
+vigil_args_with_runtime()
+{
+	default_vigil_args
+	local i
+	for i in "${!VARGS[@]}"; do
+		if [[ ${VARGS[i]} == -r ]]; then
+			VARGS[i + 1]=$1
+		fi
+	done
+}
+
 # A tty container that answers size queries, asked from inside it: for each /out/q.N it writes
 # `stty size` (run in the container, on its terminal) to /out/size.N. It ends when /out/stop appears.
 # shellcheck disable=SC2016 # expanded by the container's shell, not here
