@@ -41,6 +41,9 @@ import socket
 import sys
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from procs import children_of, status_code  # noqa: E402
+
 PR_SET_CHILD_SUBREAPER = 36
 
 
@@ -49,32 +52,6 @@ def write_atomic(path, data):
     with open(tmp, "wb") as f:
         f.write(data if isinstance(data, bytes) else data.encode())
     os.rename(tmp, path)
-
-
-def status_code(status):
-    if os.WIFEXITED(status):
-        return os.WEXITSTATUS(status)
-    if os.WIFSIGNALED(status):
-        return 128 + os.WTERMSIG(status)
-    return 255
-
-
-def children_of(pid):
-    """Pids whose parent is pid (scans /proc)."""
-    out = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % name) as f:
-                stat = f.read()
-        except OSError:
-            continue
-        # the comm field may contain spaces and parentheses: split after the last ')'
-        fields = stat[stat.rfind(")") + 2:].split()
-        if int(fields[1]) == pid:
-            out.append(int(name))
-    return out
 
 
 def make_channel(kind):

@@ -26,37 +26,10 @@ import signal
 import sys
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from procs import descendants, status_code  # noqa: E402
+
 PR_SET_CHILD_SUBREAPER = 36
-
-
-def status_code(status):
-    if os.WIFEXITED(status):
-        return os.WEXITSTATUS(status)
-    if os.WIFSIGNALED(status):
-        return 128 + os.WTERMSIG(status)
-    return 255
-
-
-def descendants(root):
-    """Pids below root, from /proc/*/stat."""
-    parent = {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % name) as f:
-                stat = f.read()
-        except OSError:
-            continue
-        parent[int(name)] = int(stat[stat.rfind(")") + 2:].split()[1])
-    out, todo = [], [root]
-    while todo:
-        p = todo.pop()
-        for c, pp in parent.items():
-            if pp == p:
-                out.append(c)
-                todo.append(c)
-    return out
 
 
 def main():
