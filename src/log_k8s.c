@@ -374,6 +374,15 @@ static size_t k8s_fast_room(const K8sLog *log)
 	return room;
 }
 
+/* Bring the batch, file and total counters up to date with *added bytes put in the batch. */
+static inline void k8s_account(K8sLog *log, size_t *added)
+{
+	log->batch_len += *added;
+	log->file_bytes += (int64_t)*added;
+	log->total_bytes += (int64_t)*added;
+	*added = 0;
+}
+
 /*
  * The k8s-file hot path: one record prefix per read ("<ts> stdout F "), then per record one memchr,
  * two copies into the batch and one comparison against the budget above.  A record that does not
@@ -403,10 +412,7 @@ static size_t k8s_write_fast(K8sLog *log, LogStream stream, const char *data, si
 		bool exact = rec + 1 > room;
 
 		if (G_UNLIKELY(exact)) {
-			log->batch_len += added;
-			log->file_bytes += (int64_t)added;
-			log->total_bytes += (int64_t)added;
-			added = 0;
+			k8s_account(log, &added);
 			if (log->global_size_max > 0 && log->total_bytes >= log->global_size_max) {
 				log->global_full = true;
 				k8s_flush(log);
@@ -427,10 +433,7 @@ static size_t k8s_write_fast(K8sLog *log, LogStream stream, const char *data, si
 		out += rec;
 		added += rec;
 		if (G_UNLIKELY(exact)) {
-			log->batch_len += added;
-			log->file_bytes += (int64_t)added;
-			log->total_bytes += (int64_t)added;
-			added = 0;
+			k8s_account(log, &added);
 			room = k8s_fast_room(log);
 		} else {
 			room -= rec;
@@ -438,9 +441,7 @@ static size_t k8s_write_fast(K8sLog *log, LogStream stream, const char *data, si
 		data += n;
 		len -= n;
 	}
-	log->batch_len += added;
-	log->file_bytes += (int64_t)added;
-	log->total_bytes += (int64_t)added;
+	k8s_account(log, &added);
 	if (!log->defer_flush)
 		k8s_flush(log);
 	return 0;
