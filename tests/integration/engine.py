@@ -32,7 +32,6 @@ Files written to DIR (each written once, atomically):
 Exit status of the launched and daemon processes: the exit code, or 128+signal if killed.
 """
 import argparse
-import ctypes
 import fcntl
 import os
 import select
@@ -42,10 +41,7 @@ import sys
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-from procs import children_of, status_code  # noqa: E402
-
-PR_SET_CHILD_SUBREAPER = 36
-
+from procs import become_subreaper, children_of, status_code  # noqa: E402
 
 def write_atomic(path, data):
     tmp = path + ".tmp"
@@ -91,8 +87,7 @@ def main():
     deadline = time.monotonic() + args.timeout
 
     write_atomic(os.path.join(state, "engine.pid"), str(os.getpid()))
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+    if not become_subreaper():
         sys.exit("engine: PR_SET_CHILD_SUBREAPER failed")
 
     # Engine-side ends are kept at fds >= 10, so the dup2 calls in the child never collide.

@@ -1,6 +1,15 @@
 # SPDX-License-Identifier: Apache-2.0
 """Process helpers shared by the test engine (engine.py) and the subreaper wrapper (subreaper.py)."""
+import ctypes
 import os
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def become_subreaper():
+    """Make this process the reaper of its orphaned descendants; False if the kernel refused."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    return libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
 
 
 def status_code(status):

@@ -20,17 +20,13 @@ Ends when CMD and every process reparented here have exited, or after --timeout 
 (default 180). Exit status: CMD's. SIGINT/SIGTERM are ignored (the CMD decides).
 """
 import argparse
-import ctypes
 import os
 import signal
 import sys
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-from procs import descendants, status_code  # noqa: E402
-
-PR_SET_CHILD_SUBREAPER = 36
-
+from procs import become_subreaper, descendants, status_code  # noqa: E402
 
 def main():
     if "--" not in sys.argv:
@@ -44,8 +40,7 @@ def main():
     os.makedirs(args.state, exist_ok=True)
     with open(os.path.join(args.state, "reaper.pid"), "w") as f:
         f.write(str(os.getpid()))
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+    if not become_subreaper():
         sys.exit("subreaper: PR_SET_CHILD_SUBREAPER failed")
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
