@@ -279,7 +279,22 @@ static bool make_symlink(AttachServer *srv, const AttachConfig *cfg, GError **er
 	if (strlen(link) == sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 		link[strlen(link) - 1] = '\0';
 	(void)unlink(link);
-	if (symlink(cfg->bundle, link) < 0) {
+	int r = symlink(cfg->bundle, link);
+	/*
+	 * A fresh machine has no /var/run/crio (the default): make the directory with its parents, mode
+	 * 0755 as CRI-O makes its own, and try again.  Only on the first failure, so the usual case
+	 * costs no extra system call.
+	 */
+	if (r < 0 && errno == ENOENT) {
+		if (g_mkdir_with_parents(cfg->socket_dir, 0755) < 0) {
+			g_set_error(error, VIGIL_ERROR, VIGIL_ERROR_FAILED,
+				    "Failed to create the attach socket directory '%s' (--socket-dir-path): %s",
+				    cfg->socket_dir, g_strerror(errno));
+			return false;
+		}
+		r = symlink(cfg->bundle, link);
+	}
+	if (r < 0) {
 		g_set_error(error, VIGIL_ERROR, VIGIL_ERROR_FAILED,
 			    "Failed to create symlink for attach socket '%s': %s", link, g_strerror(errno));
 		return false;

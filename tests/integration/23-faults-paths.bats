@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # Path faults: exit and persist dirs that are missing, read-only or full (§9.1), long paths for
-# the socket dir, the bundle and TMPDIR (§6.1, §5.2, §15 sun_path), a missing socket dir (§6.1).
+# the socket dir, the bundle and TMPDIR (§6.1, §5.2, §15 sun_path), a missing or unmakeable socket dir (§6.1).
 # vigil must report a clear one-line error (through --syslog once it has daemonized) and exit 1,
 # or work as documented; never hang, never leave temp files or processes behind.
 
@@ -133,8 +133,31 @@ only_error_is()
 # ---------------------------------------------------------------------------------------------
 # the socket dir
 
-@test "socket dir missing: one clear error, exit 1 before the runtime runs" {
-	SOCK_DIR=$T/no-such-dir
+@test "socket dir missing with its parents: made 0755 before the runtime runs; attach works; the link goes at exit" {
+	# a fresh machine has no /var/run/crio; vigil makes it as CRI-O makes its own (§6.1)
+	SOCK_DIR=$T/fresh/var/run/crio
+	make_bundle /bin/sh -c 'read x; echo "got $x"'
+	vigil_create --syslog -i
+	[ "$(file_mode "$T/fresh")" = 755 ]
+	[ "$(file_mode "$T/fresh/var/run")" = 755 ]
+	[ "$(file_mode "$SOCK_DIR")" = 755 ]
+	[ "$(readlink "$SOCK_DIR/$CUUID")" = "$BUNDLE" ]
+	# the engine's view: the socket through the symlink
+	client_start c1 "$SOCK_DIR/$CUUID/attach" --send $'hello\n' --keep-open
+	container_start
+	client_wait c1
+	wait_daemon
+	[ "$DAEMON_RC" = 0 ]
+	assert_file_content "$T/c1.2" $'got hello\n'
+	[ "$(syslog_count "<error>")" = 0 ]
+	[ ! -e "$SOCK_DIR/$CUUID" ] && [ ! -L "$SOCK_DIR/$CUUID" ]
+	[ -d "$SOCK_DIR" ]
+}
+
+@test "socket dir that cannot be made (read-only file system): one clear error naming it, exit 1, no runtime" {
+	mkdir -p "$T/ro"
+	ns_wrap --ro "$T/ro"
+	SOCK_DIR=$T/ro/run/crio
 	make_bundle /bin/true
 	vigil_launch --syslog
 	wait_launch
@@ -143,13 +166,28 @@ only_error_is()
 	# found before daemonizing: the engine's own child exits 1 (conmon: exit 0, then a daemon that dies)
 	[ "$LAUNCH_RC" = 1 ]
 	[ "$DAEMON_RC" = none ]
-	only_error_is "Failed to create symlink for attach socket '$SOCK_DIR/$CUUID': No such file or directory"
+	only_error_is "Failed to create the attach socket directory '$SOCK_DIR' (--socket-dir-path): Read-only file system"
 	[ ! -e "$BUNDLE/ctl" ]
 	[ ! -e "$CONMON_PIDFILE" ]
 	run ! "$RUNC" --root "$RUNC_ROOT" state "$CID"
 	[ ! -e "$(exit_file)" ]
 	# no record, or a failure record: never a pid
 	[[ ! -s $STATE/sync.all || $(cat "$STATE/sync.all") == '{"data": -1'* ]]
+}
+
+@test "socket dir path through a regular file: one clear error naming the link, exit 1, no runtime" {
+	: >"$T/afile"
+	SOCK_DIR=$T/afile/crio
+	make_bundle /bin/true
+	vigil_launch --syslog
+	wait_launch
+	wait_daemon
+	wait_engine
+	[ "$LAUNCH_RC" = 1 ]
+	[ "$DAEMON_RC" = none ]
+	only_error_is "Failed to create symlink for attach socket '$SOCK_DIR/$CUUID': Not a directory"
+	run ! "$RUNC" --root "$RUNC_ROOT" state "$CID"
+	[ ! -e "$(exit_file)" ]
 }
 
 @test "socket dir path over 108 bytes: the symlink works through O_PATH, ctl works, the link goes at exit" {
