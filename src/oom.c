@@ -110,8 +110,13 @@ static void oom_check_events(OomWatch *w)
 	uint64_t oom, kill;
 	bool hit = false;
 
-	if (read_small_file(path, 4096, &text) < 0) {
+	int r = read_small_file(path, 4096, &text);
+	if (r < 0) {
 		/* The cgroup is gone: nothing more will come. */
+		if (r == -ENOENT)
+			diag_debug("Cgroup appears to have been removed, stopping OOM monitoring: %s", path);
+		else
+			diag_warn_errno(-r, "Failed to read '%s', stopping OOM monitoring", path);
 		if (w->source) {
 			g_source_remove(w->source);
 			w->source = 0;
@@ -149,6 +154,7 @@ static gboolean oom_ready(int fd, GIOCondition cond, gpointer data)
 	g_autofree char *ctl = g_build_filename(w->dir, "cgroup.event_control", NULL);
 	if (count == 1 && access(ctl, F_OK) < 0) {
 		/* Only the cgroup's removal (§10). */
+		diag_debug("Cgroup appears to have been removed, stopping OOM monitoring: %s", w->dir);
 		w->source = 0;
 		return G_SOURCE_REMOVE;
 	}

@@ -223,17 +223,27 @@ char *options_help(void)
 		return FALSE;                                         \
 	} while (0)
 
+/*
+ * --log-label NAME=VALUE: exactly one '=', a non-empty NAME of A-Z, 0-9 and '_'.  The three messages
+ * are the ones engines and conmon's own suite look for, one per way a label can be wrong.
+ */
 static gboolean validate_labels(char **labels, GError **error)
 {
 	for (char **l = labels; l && *l; l++) {
 		const char *eq = strchr(*l, '=');
-		bool ok = eq != NULL && eq != *l && strchr(eq + 1, '=') == NULL;
-		for (const char *c = *l; ok && c < eq; c++)
-			ok = g_ascii_isupper(*c) || g_ascii_isdigit(*c) || *c == '_';
-		if (!ok)
+		if (eq == NULL || eq == *l)
 			fail(OPTIONS_ERROR_FATAL,
-			     "Container labels must be in format LABEL=VALUE with LABEL of A-Z, 0-9 and _ only (got '%s')",
+			     "Container labels must be in format LABEL=VALUE (no LABEL present in '%s')", *l);
+		if (strchr(eq + 1, '=') != NULL)
+			fail(OPTIONS_ERROR_FATAL,
+			     "Container labels must be in format LABEL=VALUE (none or more than one '=' present in '%s')",
 			     *l);
+		for (const char *c = *l; c < eq; c++)
+			if (!g_ascii_isupper(*c) && !g_ascii_isdigit(*c) && *c != '_')
+				fail(OPTIONS_ERROR_FATAL,
+				     "Container label names must contain only uppercase letters, numbers and underscore "
+				     "(in '%s')",
+				     *l);
 	}
 	return TRUE;
 }
@@ -260,7 +270,7 @@ static gboolean validate_logging(Options *opts, GError **error)
 	if (!validate_labels(opts->log_labels, error))
 		return FALSE;
 	if (opts->no_container_partial_message && !opts->log.journald)
-		diag_warn("--no-container-partial-message has no effect without the journald log driver");
+		diag_warn("--no-container-partial-message has no effect without journald log driver");
 	return TRUE;
 }
 
