@@ -73,6 +73,7 @@ def main():
     ap.add_argument("--exit-file", default=None, help="exit file to watch for --inherit-fd")
     ap.add_argument("--timeout", type=float, default=60.0)
     ap.add_argument("--env", action="append", default=[], help="K=V: set in vigil's environment last")
+    ap.add_argument("--cwd", default=None, help="run vigil in this directory (CRI-O: the bundle)")
     ap.add_argument("--close-sync-after-first", action="store_true",
                     help="close the engine's end of the sync pipe once the first record is read "
                     "(podman exec reads the pid record, then closes it)")
@@ -148,6 +149,8 @@ def main():
                 os.dup2(inh_write, args.inherit_fd)
             if attach_theirs is not None:
                 os.dup2(attach_theirs, 5)
+            if args.cwd is not None:
+                os.chdir(args.cwd)
             os.execve(argv[0], argv, env)
         except OSError as e:
             os.write(2, ("engine: exec %s: %s\n" % (argv[0], e)).encode())

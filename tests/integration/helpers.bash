@@ -364,6 +364,68 @@ run_container()
 }
 
 # ---------------------------------------------------------------------------------------------
+# exec sessions into a running target container (13-exec, 25-crio): the exec's own engine keeps
+# its state in $XSTATE, the process spec is $XSPEC; the caller's setup sets both.
+
+# exec_spec [--tty] ARGS...: write $XSPEC, the target's process with these args (as engines derive it)
+exec_spec()
+{
+	local tty=false
+	if [[ $1 == --tty ]]; then
+		tty=true
+		shift
+	fi
+	python3 - "$BUNDLE/config.json" "$XSPEC" "$tty" "$@" <<'PY'
+import json, sys
+config, out, tty, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+with open(config) as f:
+    process = json.load(f)["process"]
+process["args"] = args
+process["terminal"] = tty == "true"
+with open(out, "w") as f:
+    json.dump(process, f, indent=1)
+PY
+}
+
+# exec_launch ARGS...: start vigil with exactly ARGS through a second engine (state $XSTATE).
+# XENGINE_OPTS are engine options; --foreground is added when ARGS has --sync.
+exec_launch()
+{
+	local opts=("${XENGINE_OPTS[@]}") a
+	for a in "$@"; do
+		[[ $a == --sync ]] && opts+=(--foreground)
+	done
+	python3 "$INTEGRATION_DIR/engine.py" --state "$XSTATE" "${opts[@]}" -- "$VIGIL_BINARY" "$@" \
+		>"$XSTATE/engine.out" 2>&1 3>&- &
+	XENGINE_PID=$!
+}
+
+# exec_teardown: kill what is left of the exec session's vigil and engine
+exec_teardown()
+{
+	local f pid
+	for f in "$XSTATE/daemon.pid" "$XSTATE/launch.pid"; do
+		[[ -s $f ]] || continue
+		pid=$(<"$f")
+		if is_vigil_pid "$pid"; then
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+	done
+	if [[ -n ${XENGINE_PID:-} ]]; then
+		kill -KILL "$XENGINE_PID" 2>/dev/null || true
+		wait "$XENGINE_PID" 2>/dev/null || true
+	fi
+}
+
+# wait_exec: wait for the exec vigil to exit; sets DAEMON_RC and XSYNC (all sync-pipe bytes)
+wait_exec()
+{
+	STATE=$XSTATE wait_daemon
+	XSYNC=$(cat "$XSTATE/sync.all"; printf x)
+	XSYNC=${XSYNC%x}
+}
+
+# ---------------------------------------------------------------------------------------------
 # fake peers (shell scripts), for argv checks only
 
 # make_fake_runtime PATH [STDERR-PRINTF-FORMAT]: a runtime that records its argv (one per line) in
