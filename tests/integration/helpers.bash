@@ -389,6 +389,7 @@ PY
 
 # exec_launch ARGS...: start vigil with exactly ARGS through a second engine (state $XSTATE).
 # XENGINE_OPTS are engine options; --foreground is added when ARGS has --sync.
+# shellcheck disable=SC2153 # XSTATE comes from the .bats file's setup
 exec_launch()
 {
 	local opts=("${XENGINE_OPTS[@]}") a
