@@ -39,6 +39,9 @@ shift 2
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 mkdir -p "$work/runlog"
+# Mount points systemd makes at boot; a machine (or tests/pristine-ns.sh) without systemd as PID 1
+# may not have them. Made empty, as systemd would leave them.
+mkdir -p /run/systemd /run/log
 mount -t tmpfs -o mode=755 tmpfs /run/systemd
 mount --bind "$work/runlog" /run/log
 if [[ -d /var/log/journal ]]; then
