@@ -15,6 +15,7 @@
 #include "fd_util.h"
 #include "fs_util.h"
 #include "json_util.h"
+#include "mem_release.h"
 
 #define K8S_BATCH_SIZE ((size_t)512 * 1024)
 #define K8S_FILE_MODE  0640
@@ -36,7 +37,8 @@ struct K8sLog {
 	/* One timestamp per chunk; the date-and-zone part is cached per second. */
 	time_t ts_sec;
 	char ts[K8S_TS_LEN];
-	char *batch;
+	PageBuf batch_buf; /* the batch's pages, given back after a burst */
+	char *batch;	   /* batch_buf.data */
 	size_t batch_len;
 	LogFileFormat format;
 	GString *scratch; /* one json-file record */
@@ -184,7 +186,8 @@ K8sLog *k8s_log_open(const K8sLogConfig *cfg, GError **error)
 	log->ts_sec = (time_t)-1;
 	if (fstat(log->fd, &st) == 0)
 		log->file_bytes = st.st_size;
-	log->batch = g_malloc(K8S_BATCH_SIZE);
+	page_buf_init(&log->batch_buf, K8S_BATCH_SIZE);
+	log->batch = log->batch_buf.data;
 	return g_steal_pointer(&log);
 }
 
@@ -199,7 +202,7 @@ void k8s_log_free(K8sLog *log)
 		g_string_free(log->scratch, TRUE);
 	if (log->joined)
 		g_string_free(log->joined, TRUE);
-	g_free(log->batch);
+	page_buf_fini(&log->batch_buf);
 	g_free(log);
 }
 
@@ -212,6 +215,7 @@ static void k8s_flush(K8sLog *log)
 {
 	if (log->batch_len == 0)
 		return;
+	page_buf_used(&log->batch_buf, log->batch_len);
 	int r = log->fd >= 0 ? write_all(log->fd, log->batch, log->batch_len) : -EBADF;
 	if (r < 0 && !log->write_failed) {
 		diag_warn_errno(r, "Failed to write to log file '%s', dropping %zu bytes", log->path, log->batch_len);
@@ -230,6 +234,28 @@ void k8s_log_flush(K8sLog *log)
 bool k8s_log_pending(const K8sLog *log)
 {
 	return log->batch_len > 0;
+}
+
+/* A string that grew past this for one long record goes back to its start size when released. */
+#define K8S_STRING_KEEP ((gsize)64 * 1024)
+
+static void string_shrink(GString **str, gsize start)
+{
+	if ((*str)->allocated_len > K8S_STRING_KEEP && (*str)->len == 0) {
+		g_string_free(*str, TRUE);
+		*str = g_string_sized_new(start);
+	}
+}
+
+size_t k8s_log_release_memory(K8sLog *log)
+{
+	if (log == NULL)
+		return 0;
+	k8s_flush(log); /* the batch's records reach the file before its pages go */
+	string_shrink(&log->scratch, 1024);
+	g_string_truncate(log->joined, 0);
+	string_shrink(&log->joined, 0);
+	return page_buf_release(&log->batch_buf);
 }
 
 static int k8s_truncate(K8sLog *log)

@@ -81,6 +81,9 @@ size_t k8s_log_write(K8sLog *log, LogStream stream, const struct timespec *now, 
 void k8s_log_flush(K8sLog *log);
 /* True when records are waiting in the batch. */
 bool k8s_log_pending(const K8sLog *log);
+/* After a burst: write the batch, then give its pages (and grown scratch strings) back.  Returns
+ * the batch bytes given back. */
+size_t k8s_log_release_memory(K8sLog *log);
 /* Start a fresh file at the path (truncate, or rotate with --log-rotate); counters reset. */
 void k8s_log_reopen(K8sLog *log);
 /* fsync when sync is true. */

@@ -143,6 +143,11 @@ bool log_sinks_flush(LogSinks *sinks)
 	return any;
 }
 
+size_t log_sinks_release_memory(LogSinks *sinks)
+{
+	return k8s_log_release_memory(sinks->k8s) + k8s_log_release_memory(sinks->json);
+}
+
 void log_sinks_finish(LogSinks *sinks, bool sync)
 {
 	struct timespec now = {0};

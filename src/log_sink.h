@@ -48,6 +48,8 @@ typedef struct LogSinks {
 void log_sinks_write(LogSinks *sinks, LogStream stream, const struct timespec *now, const char *data, size_t len);
 /* Write out what the file drivers hold back (see K8sLogConfig.defer_flush); true if anything was pending. */
 bool log_sinks_flush(LogSinks *sinks);
+/* After a burst: pending records written, the file sinks' big buffers given back (mem_release.h). */
+size_t log_sinks_release_memory(LogSinks *sinks);
 /* End of the run: flush partial state and fsync unless no_sync. */
 void log_sinks_finish(LogSinks *sinks, bool sync);
 /* ctl type 2 (§8.6). */

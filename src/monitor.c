@@ -25,6 +25,7 @@
 #include "fs_util.h"
 #include "log_journald.h"
 #include "log_k8s.h"
+#include "mem_release.h"
 #include "notify.h"
 #include "oom.h"
 #include "runtime.h"
@@ -56,6 +57,7 @@ struct Monitor {
 	NotifyRelay *notify;
 	GByteArray *stdin_pending;
 	GArray *unknown_children;
+	IdleRelease idle_release; /* gives a burst's buffers back once output is quiet again */
 	GError *error;
 	int64_t start_time_ns;
 	int64_t exit_time_ns;
@@ -92,6 +94,26 @@ struct Monitor {
 	bool exit_command_armed;
 };
 
+/*
+ * After a burst (reads of at least STDIO_COALESCE_BELOW bytes, or as much attach input), the pages
+ * it touched go back to the kernel once output has been quiet for one to two of these periods:
+ * the read buffer, the log batch, and the heap the attach queues and stdin bytes used.
+ */
+#define MONITOR_RELEASE_MS 500
+
+static void release_memory(void *data)
+{
+	Monitor *mon = data;
+	size_t n = stdio_relay_release_memory(mon->relay) + log_sinks_release_memory(&mon->sinks);
+
+	if (mon->stdin_pending->len == 0) {
+		g_byte_array_unref(mon->stdin_pending);
+		mon->stdin_pending = g_byte_array_new();
+	}
+	mem_release_heap();
+	diag_debug("Output is quiet again: gave back %zu bytes of buffers and the free heap", n);
+}
+
 Monitor *monitor_new(const Options *opts, GArray *inherited_fds)
 {
 	Monitor *mon = g_new0(Monitor, 1);
@@ -104,6 +126,7 @@ Monitor *monitor_new(const Options *opts, GArray *inherited_fds)
 	mon->pending_rows = mon->pending_cols = -1;
 	mon->unknown_children = g_array_new(FALSE, FALSE, sizeof(CachedChild));
 	mon->stdin_pending = g_byte_array_new();
+	idle_release_init(&mon->idle_release, MONITOR_RELEASE_MS, release_memory, mon);
 	return mon;
 }
 
@@ -119,6 +142,7 @@ void monitor_free(Monitor *mon)
 		g_source_remove(mon->recheck_source);
 	if (mon->stdin_source)
 		g_source_remove(mon->stdin_source);
+	idle_release_fini(&mon->idle_release);
 	g_clear_pointer(&mon->attach, attach_server_free);
 	g_clear_pointer(&mon->ctl, ctl_fifos_free);
 	g_clear_pointer(&mon->console, console_free);
@@ -361,6 +385,8 @@ static void on_output(void *data, LogStream stream, const struct timespec *now, 
 {
 	Monitor *mon = data;
 
+	if (len >= STDIO_COALESCE_BELOW)
+		idle_release_mark(&mon->idle_release);
 	log_sinks_write(&mon->sinks, stream, now, buf, len);
 	/* The records reach the file once nothing else is ready: at once for a quiet container, batched
 	 * across reads while output keeps coming. */
@@ -430,6 +456,8 @@ static bool on_input(void *data, const char *buf, size_t len)
 {
 	Monitor *mon = data;
 
+	if (len >= STDIO_COALESCE_BELOW)
+		idle_release_mark(&mon->idle_release);
 	if (mon->opts->terminal && mon->master_fd < 0 && !mon->stdin_close_pending) {
 		/* Before the pty master exists: keep the bytes, hold the clients (§5.2). */
 		g_byte_array_append(mon->stdin_pending, (const guint8 *)buf, (guint)len);
@@ -862,6 +890,7 @@ static int monitor_exit_sequence(Monitor *mon, GError **error)
 	const Options *opts = mon->opts;
 	int status;
 
+	idle_release_fini(&mon->idle_release); /* the end frees everything anyway */
 	oom_watch_final_check(mon->oom);
 	if (mon->relay && !mon->timed_out)
 		stdio_relay_drain(mon->relay);

@@ -11,6 +11,7 @@
 
 #include "diag.h"
 #include "fd_util.h"
+#include "mem_release.h"
 
 typedef struct StdioStream StdioStream;
 
@@ -40,7 +41,7 @@ struct StdioRelay {
 	void *user_data;
 	StdioStream streams[_LOG_STREAM_MAX];
 	bool paused;
-	char *buf;
+	PageBuf buf;
 };
 
 /* Poll the fd exactly when it is open, not paused and no delay is running. */
@@ -82,13 +83,14 @@ static ssize_t stream_read_once(StdioStream *st)
 	ssize_t n;
 
 	do
-		n = read(st->fd, relay->buf, STDIO_READ_SIZE);
+		n = read(st->fd, relay->buf.data, STDIO_READ_SIZE);
 	while (n < 0 && errno == EINTR);
 	if (n > 0) {
 		struct timespec now;
 		if (clock_gettime(CLOCK_REALTIME, &now) < 0)
 			now = (struct timespec){0};
-		relay->cb.on_output(relay->user_data, st->id, &now, relay->buf, (size_t)n);
+		page_buf_used(&relay->buf, (size_t)n);
+		relay->cb.on_output(relay->user_data, st->id, &now, relay->buf.data, (size_t)n);
 		return n;
 	}
 	if (n < 0 && errno == EAGAIN)
@@ -139,7 +141,7 @@ StdioRelay *stdio_relay_new(int stdout_fd, int stderr_fd, const StdioCallbacks *
 	relay->cb = *cb;
 	relay->user_data = user_data;
 	relay->paused = true;
-	relay->buf = g_malloc(STDIO_READ_SIZE);
+	page_buf_init(&relay->buf, STDIO_READ_SIZE);
 	for (int i = 0; i < _LOG_STREAM_MAX; i++) {
 		StdioStream *st = &relay->streams[i];
 		*st = (StdioStream){.relay = relay, .id = (LogStream)i, .fd = fds[i]};
@@ -175,7 +177,7 @@ void stdio_relay_free(StdioRelay *relay)
 			g_source_unref(&st->source->base);
 		}
 	}
-	g_free(relay->buf);
+	page_buf_fini(&relay->buf);
 	g_free(relay);
 }
 
@@ -203,4 +205,9 @@ bool stdio_relay_done(const StdioRelay *relay)
 int stdio_relay_fd(const StdioRelay *relay, LogStream stream)
 {
 	return relay->streams[stream].fd;
+}
+
+size_t stdio_relay_release_memory(StdioRelay *relay)
+{
+	return relay ? page_buf_release(&relay->buf) : 0;
 }

@@ -52,3 +52,5 @@ void stdio_relay_drain(StdioRelay *relay);
 bool stdio_relay_done(const StdioRelay *relay);
 /* Borrowed fd of a stream, or -1 once closed (used for the runtime's error text). */
 int stdio_relay_fd(const StdioRelay *relay, LogStream stream);
+/* Give the read buffer's pages back to the kernel (mem_release.h).  Returns the bytes given back. */
+size_t stdio_relay_release_memory(StdioRelay *relay);
