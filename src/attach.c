@@ -19,12 +19,78 @@
 #include "diag.h"
 #include "fd_util.h"
 
+/*
+ * One output message (the stream id byte, then the payload), shared by every client it is queued
+ * for.  Plain malloc() memory, not GBytes/GQueue: GLib's slice allocator keeps the pages of its
+ * small blocks for good, while freed malloc() memory goes back with mem_release_heap() after a burst.
+ */
+typedef struct OutMsg {
+	unsigned refs;
+	size_t len;
+	char data[];
+} OutMsg;
+
+static void out_msg_unref(OutMsg *m)
+{
+	if (--m->refs == 0)
+		g_free(m);
+}
+
+/* A client's queue: a ring of message pointers, freed whenever it empties. */
+typedef struct OutQueue {
+	OutMsg **ring;
+	size_t head;
+	size_t count;
+	size_t cap;
+} OutQueue;
+
+static bool outq_empty(const OutQueue *q)
+{
+	return q->count == 0;
+}
+
+static OutMsg *outq_peek(const OutQueue *q)
+{
+	return q->ring[q->head];
+}
+
+static void outq_push(OutQueue *q, OutMsg *m)
+{
+	if (q->count == q->cap) {
+		size_t cap = q->cap ? q->cap * 2 : 16;
+		OutMsg **ring = g_new(OutMsg *, cap);
+		for (size_t i = 0; i < q->count; i++)
+			ring[i] = q->ring[(q->head + i) % q->cap];
+		g_free(q->ring);
+		*q = (OutQueue){.ring = ring, .count = q->count, .cap = cap};
+	}
+	m->refs++;
+	q->ring[(q->head + q->count) % q->cap] = m;
+	q->count++;
+}
+
+static void outq_pop(OutQueue *q)
+{
+	out_msg_unref(q->ring[q->head]);
+	q->head = (q->head + 1) % q->cap;
+	if (--q->count == 0) {
+		g_free(q->ring);
+		*q = (OutQueue){0};
+	}
+}
+
+static void outq_clear(OutQueue *q)
+{
+	while (!outq_empty(q))
+		outq_pop(q);
+}
+
 typedef struct AttachClient {
 	AttachServer *srv;
 	int fd;
 	guint in_source;
 	guint out_source;
-	GQueue out; /* GBytes, each one whole message */
+	OutQueue out;
 	size_t queued;
 	bool write_closed;
 	bool read_closed;
@@ -52,7 +118,7 @@ static void client_free(AttachClient *c)
 		g_source_remove(c->in_source);
 	if (c->out_source)
 		g_source_remove(c->out_source);
-	g_queue_clear_full(&c->out, (GDestroyNotify)g_bytes_unref);
+	outq_clear(&c->out);
 	closep(&c->fd);
 	g_free(c);
 }
@@ -92,7 +158,7 @@ static void client_close_write(AttachClient *c)
 		g_source_remove(c->out_source);
 		c->out_source = 0;
 	}
-	g_queue_clear_full(&c->out, (GDestroyNotify)g_bytes_unref);
+	outq_clear(&c->out);
 	c->queued = 0;
 }
 
@@ -143,11 +209,10 @@ static gboolean client_hangup(int fd, GIOCondition cond, gpointer data)
 /* Send queued messages until the queue is empty or the socket is full.  Returns false if c is broken. */
 static bool client_flush(AttachClient *c)
 {
-	while (!g_queue_is_empty(&c->out)) {
-		GBytes *msg = g_queue_peek_head(&c->out);
-		gsize len;
-		const void *p = g_bytes_get_data(msg, &len);
-		ssize_t n = send(c->fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	while (!outq_empty(&c->out)) {
+		const OutMsg *msg = outq_peek(&c->out);
+		size_t len = msg->len;
+		ssize_t n = send(c->fd, msg->data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -156,16 +221,15 @@ static bool client_flush(AttachClient *c)
 			diag_debug_errno(errno, "Dropping attach client");
 			return false;
 		}
-		g_queue_pop_head(&c->out);
+		outq_pop(&c->out);
 		c->queued -= len;
-		g_bytes_unref(msg);
 	}
 	return true;
 }
 
 static void client_schedule(AttachClient *c)
 {
-	bool want = !g_queue_is_empty(&c->out);
+	bool want = !outq_empty(&c->out);
 
 	if (want && c->out_source == 0)
 		c->out_source = g_unix_fd_add(c->fd, G_IO_OUT, client_writable, c);
@@ -187,7 +251,7 @@ static gboolean client_writable(int fd, GIOCondition cond, gpointer data)
 		update_backpressure(srv);
 		return G_SOURCE_REMOVE;
 	}
-	if (g_queue_is_empty(&c->out)) {
+	if (outq_empty(&c->out)) {
 		c->out_source = 0;
 		update_backpressure(srv);
 		return G_SOURCE_REMOVE;
@@ -247,7 +311,6 @@ static gboolean listener_ready(int fd, GIOCondition cond, gpointer data)
 		AttachClient *c = g_new0(AttachClient, 1);
 		c->srv = srv;
 		c->fd = cfd;
-		g_queue_init(&c->out);
 		srv->clients = g_list_prepend(srv->clients, c);
 		client_watch(c);
 		diag_debug("Accepted attach client on fd %d", cfd);
@@ -388,22 +451,22 @@ void attach_server_broadcast(AttachServer *srv, LogStream stream, const char *da
 
 	for (size_t off = 0; off < len; off += ATTACH_MAX_PAYLOAD) {
 		size_t n = MIN(len - off, (size_t)ATTACH_MAX_PAYLOAD);
-		GBytes *msg = NULL;
+		OutMsg *msg = NULL;
 		for (GList *l = srv->clients; l; l = l->next) {
 			AttachClient *c = l->data;
 			if (c->write_closed)
 				continue;
 			if (msg == NULL) {
-				char *buf = g_malloc(n + 1);
-				buf[0] = id;
-				memcpy(buf + 1, data + off, n);
-				msg = g_bytes_new_take(buf, n + 1);
+				msg = g_malloc(sizeof(OutMsg) + n + 1);
+				*msg = (OutMsg){.refs = 1, .len = n + 1};
+				msg->data[0] = id;
+				memcpy(msg->data + 1, data + off, n);
 			}
-			g_queue_push_tail(&c->out, g_bytes_ref(msg));
+			outq_push(&c->out, msg);
 			c->queued += n + 1;
 		}
 		if (msg)
-			g_bytes_unref(msg);
+			out_msg_unref(msg);
 	}
 	for (GList *l = srv->clients; l;) {
 		AttachClient *c = l->data;
@@ -430,7 +493,7 @@ void attach_server_flush(AttachServer *srv, int timeout_ms)
 	for (GList *l = srv ? srv->clients : NULL; l; l = l->next) {
 		AttachClient *c = l->data;
 		gint64 last = g_get_monotonic_time();
-		while (!c->write_closed && !g_queue_is_empty(&c->out)) {
+		while (!c->write_closed && !outq_empty(&c->out)) {
 			size_t before = c->queued;
 			struct pollfd pfd = {.fd = c->fd, .events = POLLOUT};
 			if (!client_flush(c))
@@ -438,7 +501,7 @@ void attach_server_flush(AttachServer *srv, int timeout_ms)
 			gint64 now = g_get_monotonic_time();
 			if (c->queued < before)
 				last = now;
-			if (g_queue_is_empty(&c->out) || now - last > (gint64)timeout_ms * 1000)
+			if (outq_empty(&c->out) || now - last > (gint64)timeout_ms * 1000)
 				break;
 			if (poll(&pfd, 1, 50) < 0 && errno != EINTR)
 				break;

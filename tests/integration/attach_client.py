@@ -28,6 +28,8 @@ More options (for the tty, attach and exec tests):
   --slow-until FILE    a slow reader: until FILE exists, receive at most one message every
                        --slow-interval seconds (default 0.5); then read at full speed. With a FILE
                        that never appears the client stalls until it is killed or times out.
+  --mark-at N          write OUTPREFIX.got once N bytes of stdout have arrived (the files above are
+                       written only at the end).
 """
 import argparse
 import errno
@@ -54,6 +56,8 @@ def main():
     ap.add_argument("--flood", action="store_true")
     ap.add_argument("--slow-until")
     ap.add_argument("--slow-interval", type=float, default=0.5)
+    ap.add_argument("--mark-at", type=int, default=None,
+                    help="write OUTPREFIX.got once this many stdout bytes have arrived")
     args = ap.parse_args()
 
     s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -161,6 +165,9 @@ def main():
             rc = 1
             streams[sid] = bytearray()
         streams[sid] += msg[1:]
+        if args.mark_at is not None and sid == 2 and len(streams[2]) >= args.mark_at:
+            open(args.out + ".got", "w").close()
+            args.mark_at = None
     for sid in (2, 3):
         with open("%s.%d" % (args.out, sid), "wb") as f:
             f.write(streams[sid])
