@@ -1,5 +1,6 @@
 #!/bin/sh
 # Install everything vigil needs to build and to run every test suite (Debian 12, as root).
+# The last line is what the CRI-O suite's kit (../shared/crio/setup.sh) needs besides the rest.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
@@ -7,4 +8,5 @@ apt-get install -y -qq --no-install-recommends \
 	meson ninja-build pkg-config gcc libc6-dev \
 	libglib2.0-dev libyajl-dev libcmocka-dev scdoc \
 	bats runc busybox-static python3 jq socat util-linux procps \
-	podman conmon uidmap iptables ca-certificates tmux iproute2 systemd >/dev/null
+	podman conmon uidmap iptables ca-certificates tmux iproute2 systemd \
+	containernetworking-plugins docker-registry skopeo xz-utils >/dev/null
