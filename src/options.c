@@ -178,8 +178,8 @@ static GOptionContext *options_context(Options *opts, bool for_help)
 		{"help-usage", '?', G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &opts->help, "Show help options", NULL},
 		{NULL, 0, 0, 0, NULL, NULL, NULL},
 	};
-	GOptionContext *ctx = g_option_context_new("- conmon utility");
-	GOptionGroup *group = g_option_group_new("conmon", "conmon options", "Show conmon options", opts, NULL);
+	GOptionContext *ctx = g_option_context_new("- container monitor, a drop-in for conmon");
+	GOptionGroup *group = g_option_group_new("vigil", "vigil options", "Show vigil options", opts, NULL);
 
 	/* For printing, GOption's own help entries stand in for the last three flags above. */
 	if (for_help)
@@ -200,7 +200,7 @@ gboolean options_parse(Options *opts, int argc, char **argv, GError **error)
 
 	for (int i = 0; i < argc; i++)
 		copy[i] = argv[i];
-	g_set_prgname("conmon");
+	g_set_prgname("vigil");
 	if (!g_option_context_parse(ctx, &n, &copy, &local)) {
 		g_set_error(error, OPTIONS_ERROR, OPTIONS_ERROR_PARSE, "%s", local->message);
 		return FALSE;
@@ -213,7 +213,7 @@ char *options_help(void)
 {
 	g_autoptr(Options) opts = options_new();
 	g_autoptr(GOptionContext) ctx = options_context(opts, true);
-	g_set_prgname("conmon");
+	g_set_prgname("vigil");
 	return g_option_context_get_help(ctx, TRUE, NULL);
 }
 

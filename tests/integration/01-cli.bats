@@ -57,7 +57,9 @@ expect_fatal()
 	vigil --help
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "Usage:" ]
-	[ "${lines[1]}" = "  conmon [OPTION…] - conmon utility" ]
+	# it names itself (conmon's own says "conmon [OPTION…] - conmon utility")
+	[ "${lines[1]}" = "  vigil [OPTION…] - container monitor, a drop-in for conmon" ]
+	[[ $output != *conmon\ utility* ]]
 	[[ $output == *"--log-global-size-max"* ]]
 	[[ $output == *"--api-version"* ]]
 	for opt in -h '-?' --help-all; do

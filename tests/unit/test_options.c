@@ -678,7 +678,8 @@ static void test_help_text(void **state)
 	g_autofree char *help = options_help();
 
 	assert_non_null(strstr(help, "Usage:"));
-	assert_non_null(strstr(help, "conmon [OPTION…] - conmon utility"));
+	assert_non_null(strstr(help, "  vigil [OPTION…] - container monitor, a drop-in for conmon\n"));
+	assert_null(strstr(help, "conmon utility"));
 	/* CRI-O greps --help for this one */
 	assert_non_null(strstr(help, "--log-global-size-max"));
 	assert_non_null(strstr(help, "--api-version"));
