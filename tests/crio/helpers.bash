@@ -88,6 +88,17 @@ suite_setup_file() {
 	export CRIO_WRAP=1
 	# CRI-O and the registry run in the background for the whole file: they must not hold fd 3,
 	# or bats waits for them at the end of setup_file.
+	# VIGIL_CRIO_DROPIN=FILE (tests/package): FILE goes into CRI-O's drop-in directory as it is but
+	# for the host-specific lines of its runc handler: the kit's runtime wrapper and state dir, and
+	# monitor_cgroup "pod" (what cgroupfs takes). Its monitor_path and monitor_env then decide the
+	# monitor, over crio.conf's.
+	if [[ -n ${VIGIL_CRIO_DROPIN:-} ]]; then
+		mkdir -p "$RUN_DIR/conf/crio.conf.d"
+		sed -E -e "s|^runtime_path = .*|runtime_path = \"$RUN_DIR/runtime\"|" \
+			-e "s|^runtime_root = .*|runtime_root = \"$RUN_DIR/runc\"|" \
+			-e 's|^monitor_cgroup = .*|monitor_cgroup = "pod"|' \
+			"$VIGIL_CRIO_DROPIN" >"$RUN_DIR/conf/crio.conf.d/${VIGIL_CRIO_DROPIN##*/}"
+	fi
 	local rc=0
 	crio_start "${VIGIL_CRIO_MONITOR:-$VIGIL}" "$RUN_DIR" 3>&- || rc=$?
 	# crio_start's results, for the tests and for crio_stop in teardown_file (also after a

@@ -21,7 +21,7 @@ teardown() { e2e_teardown; }
 	[[ ${lines[0]} =~ ^conmon\ version\ 2\.2\.1,\ commit:\ [^[:space:]]+$ ]] ||
 		e2e_fail "unexpected first line: ${lines[0]}"
 	run -0 --separate-stderr pm info --format '{{.Host.Conmon.Path}}'
-	assert_eq "$output" "$vigil" "Host.Conmon.Path"
+	assert_eq "$output" "$(e2e_conmon_path)" "Host.Conmon.Path"
 }
 
 @test "podman starts vigil with the conmon argv (--api-version 1 ... --full-attach ... --exit-command)" {
@@ -34,7 +34,7 @@ teardown() { e2e_teardown; }
 	run -0 --separate-stderr pm --log-level debug run -d --rm --name "$name" "$E2E_IMAGE" true
 	local line
 	line=$(grep -F 'running conmon: ' <<<"$stderr") || e2e_fail "no 'running conmon' in debug output" "$stderr"
-	[[ $line == *"running conmon: $(e2e_vigil_binary)\""* ]] || e2e_fail "conmon is not vigil: $line"
+	[[ $line == *"running conmon: $(e2e_conmon_path)\""* ]] || e2e_fail "conmon is not vigil: $line"
 	[[ $line == *'args="[--api-version 1 -c '* ]] || e2e_fail "unexpected argv: $line"
 	[[ $line == *' --full-attach '* ]] || e2e_fail "no --full-attach: $line"
 	[[ $line == *' --exit-command /usr/bin/podman '* ]] || e2e_fail "no exit command: $line"

@@ -35,6 +35,18 @@ e2e_vigil_binary() {
 	readlink -f -- "$bin"
 }
 
+# The path Podman runs as its conmon: the vigil binary, set as conmon_path; or, with
+# VIGIL_E2E_CONMON_SEARCH=1, no conmon_path at all, so that Podman takes the first file of its own
+# search list, which must be $VIGIL_BINARY as given (the package's alternative,
+# /usr/libexec/podman/conmon, whose final target e2e_vigil_binary gives).
+e2e_conmon_path() {
+	if [[ ${VIGIL_E2E_CONMON_SEARCH:-} == 1 ]]; then
+		printf '%s' "${VIGIL_BINARY:?VIGIL_E2E_CONMON_SEARCH needs VIGIL_BINARY}"
+	else
+		e2e_vigil_binary
+	fi
+}
+
 # Print a message to the test's failure output and fail.
 e2e_fail() {
 	printf '# %s\n' "$@" >&2
@@ -179,6 +191,10 @@ e2e_setup_file() {
 	# database unless static_dir says the same. A different static_dir puts the cleanup process on
 	# another database ("no container with name or ID ... found"), and every `podman run` then
 	# waits 20 s for a state change that never comes.
+	local conmon_line="conmon_path = [\"$vigil\"]"
+	if [[ ${VIGIL_E2E_CONMON_SEARCH:-} == 1 ]]; then
+		conmon_line="# no conmon_path: Podman's own search list"
+	fi
 	cat >"$E2E_DIR/containers.conf" <<-EOF
 		[containers]
 		default_ulimits = ["nofile=20000:20000", "nproc=20000:20000"]
@@ -191,7 +207,7 @@ e2e_setup_file() {
 		runtime = "runc"
 		cgroup_manager = "cgroupfs"
 		events_logger = "file"
-		conmon_path = ["$vigil"]
+		$conmon_line
 		tmp_dir = "$E2E_DIR/tmp"
 		static_dir = "$E2E_DIR/graph/libpod"
 		volume_path = "$E2E_DIR/volumes"
@@ -211,7 +227,7 @@ e2e_setup_file() {
 	graphroot=$(pm info --format '{{.Store.GraphRoot}}') || return 1
 	assert_eq "$graphroot" "$E2E_DIR/graph" "podman graphroot" || return 1
 	conmon=$(pm info --format '{{.Host.Conmon.Path}}') || return 1
-	assert_eq "$conmon" "$vigil" "podman's conmon path" || return 1
+	assert_eq "$conmon" "$(e2e_conmon_path)" "podman's conmon path" || return 1
 
 	_e2e_build_rootfs "$E2E_DIR/rootfs" || return 1
 	tar -C "$E2E_DIR/rootfs" -c . |
