@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install everything vigil needs to build and to run every test suite (Debian 12, as root).
-# The last line is what the CRI-O suite's kit (../shared/crio/setup.sh) needs besides the rest.
+# The last two lines: what the CRI-O suite's kit (../shared/crio/setup.sh) needs besides the rest, and
+# the metrics tests' real node_exporter and Prometheus text parser.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
@@ -9,4 +10,5 @@ apt-get install -y -qq --no-install-recommends \
 	libglib2.0-dev libyajl-dev libcmocka-dev scdoc \
 	bats runc busybox-static python3 jq socat util-linux procps \
 	podman conmon uidmap iptables ca-certificates tmux iproute2 systemd \
-	containernetworking-plugins docker-registry skopeo xz-utils >/dev/null
+	containernetworking-plugins docker-registry skopeo xz-utils \
+	prometheus-node-exporter python3-prometheus-client curl >/dev/null

@@ -104,6 +104,7 @@ struct AttachServer {
 	char *socket_path;
 	char *symlink_path;
 	GList *clients; /* newest first */
+	uint64_t clients_total;
 	bool backpressure;
 	bool input_paused;
 	char *inbuf;
@@ -312,6 +313,7 @@ static gboolean listener_ready(int fd, GIOCondition cond, gpointer data)
 		c->srv = srv;
 		c->fd = cfd;
 		srv->clients = g_list_prepend(srv->clients, c);
+		srv->clients_total++;
 		client_watch(c);
 		diag_debug("Accepted attach client on fd %d", cfd);
 	}
@@ -509,6 +511,11 @@ void attach_server_flush(AttachServer *srv, int timeout_ms)
 				break;
 		}
 	}
+}
+
+uint64_t attach_server_clients_total(const AttachServer *srv)
+{
+	return srv ? srv->clients_total : 0;
 }
 
 unsigned attach_server_client_count(const AttachServer *srv)

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <glib.h>
 
@@ -58,3 +59,5 @@ void attach_server_flush(AttachServer *srv, int timeout_ms);
 void attach_server_close_clients(AttachServer *srv);
 /* Number of connected clients (for tests and diagnostics). */
 unsigned attach_server_client_count(const AttachServer *srv);
+/* Clients accepted over the server's life (0 for NULL). */
+uint64_t attach_server_clients_total(const AttachServer *srv);

@@ -44,8 +44,16 @@ int fd_set_cloexec(int fd, bool on)
 
 int write_all(int fd, const void *buf, size_t len)
 {
+	size_t done;
+
+	return write_all_progress(fd, buf, len, &done);
+}
+
+int write_all_progress(int fd, const void *buf, size_t len, size_t *ret_done)
+{
 	const char *p = buf;
 
+	*ret_done = 0;
 	while (len > 0) {
 		ssize_t n = write(fd, p, len);
 		if (n < 0) {
@@ -61,6 +69,7 @@ int write_all(int fd, const void *buf, size_t len)
 		}
 		p += n;
 		len -= (size_t)n;
+		*ret_done += (size_t)n;
 	}
 	return 0;
 }

@@ -25,6 +25,8 @@ int fd_set_nonblock(int fd, bool on);
 int fd_set_cloexec(int fd, bool on);
 /* Write all of buf, retrying EINTR and waiting (poll) on EAGAIN.  Returns 0 or -errno. */
 int write_all(int fd, const void *buf, size_t len);
+/* The same; *ret_done: the bytes written, also when it fails. */
+int write_all_progress(int fd, const void *buf, size_t len, size_t *ret_done);
 /* Read until len bytes, EOF or an error; retries EINTR.  Returns bytes read or -errno. */
 ssize_t read_full(int fd, void *buf, size_t len);
 /* Parse a decimal fd number from a string (the whole string).  Returns fd or -EINVAL. */

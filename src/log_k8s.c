@@ -46,7 +46,23 @@ struct K8sLog {
 	char carry[_LOG_STREAM_MAX][4];
 	size_t carry_len[_LOG_STREAM_MAX];
 	GString *joined;
+	/* content bytes per stream in the current file and in the batch, for the stats */
+	uint64_t file_content[_LOG_STREAM_MAX];
+	uint64_t batch_content[_LOG_STREAM_MAX];
+	K8sLogStats stats;
 };
+
+const K8sLogStats *k8s_log_stats(const K8sLog *log)
+{
+	return &log->stats;
+}
+
+/* n more content bytes of stream went into the batch (and so into the current file). */
+static inline void k8s_content(K8sLog *log, LogStream stream, size_t n)
+{
+	log->file_content[stream] += n;
+	log->batch_content[stream] += n;
+}
 
 /* Bytes at the end of data that begin a UTF-8 character not complete within data (0..3). */
 static size_t utf8_incomplete_tail(const char *data, size_t len)
@@ -216,12 +232,28 @@ static void k8s_flush(K8sLog *log)
 	if (log->batch_len == 0)
 		return;
 	page_buf_used(&log->batch_buf, log->batch_len);
-	int r = log->fd >= 0 ? write_all(log->fd, log->batch, log->batch_len) : -EBADF;
+	size_t done = 0;
+	int r = log->fd >= 0 ? write_all_progress(log->fd, log->batch, log->batch_len, &done) : -EBADF;
+	/* A torn record would corrupt the log for every reader: take back what part of the batch got
+	 * in (the file is ours alone and appended to), so the whole batch is the drop. */
+	struct stat st;
+	if (r < 0 && done > 0 && fstat(log->fd, &st) == 0 && st.st_size >= (off_t)done &&
+	    ftruncate(log->fd, st.st_size - (off_t)done) < 0)
+		diag_debug_errno(errno, "Failed to cut a partly written batch off '%s'", log->path);
 	if (r < 0 && !log->write_failed) {
 		diag_warn_errno(r, "Failed to write to log file '%s', dropping %zu bytes", log->path, log->batch_len);
 		log->write_failed = true;
 	} else if (r >= 0) {
 		log->write_failed = false;
+	}
+	if (r < 0) /* the file did not grow */
+		log->file_bytes -= MIN(log->file_bytes, (int64_t)log->batch_len);
+	for (int i = 0; i < _LOG_STREAM_MAX; i++) {
+		if (r < 0) {
+			log->stats.write_failed[i] += log->batch_content[i];
+			log->file_content[i] -= MIN(log->file_content[i], log->batch_content[i]);
+		}
+		log->batch_content[i] = 0;
 	}
 	log->batch_len = 0;
 }
@@ -312,7 +344,8 @@ fail:
 	return r;
 }
 
-void k8s_log_reopen(K8sLog *log)
+/* size_cap: --log-size-max was reached (else a reopen asked for on the ctl FIFO). */
+static void k8s_reopen(K8sLog *log, bool size_cap)
 {
 	k8s_flush(log);
 	const char *why = NULL;
@@ -329,6 +362,20 @@ void k8s_log_reopen(K8sLog *log)
 	}
 	log->reopen_failed = false;
 	log->file_bytes = 0;
+	if (size_cap)
+		log->stats.rotations++;
+	for (int i = 0; i < _LOG_STREAM_MAX; i++) {
+		/* a truncation at the cap throws the file's records away; a rotation keeps them in .1 */
+		if (size_cap && !log->rotate)
+			log->stats.truncated[i] += log->file_content[i];
+		log->file_content[i] = 0;
+	}
+}
+
+void k8s_log_reopen(K8sLog *log)
+{
+	log->stats.reopens++;
+	k8s_reopen(log, false);
 }
 
 /*
@@ -427,7 +474,8 @@ static size_t k8s_write_fast(K8sLog *log, LogStream stream, const char *data, si
 
 	char *out = log->batch + log->batch_len;
 	size_t room = k8s_fast_room(log);
-	size_t added = 0; /* bytes put in the batch since the counters were last brought up to date */
+	size_t added = 0;	 /* bytes put in the batch since the counters were last brought up to date */
+	const char *mark = data; /* content up to here is in the stats' content counters */
 
 	while (len > 0) {
 		size_t scan = len < K8S_MAX_CONTENT ? len : K8S_MAX_CONTENT;
@@ -439,13 +487,15 @@ static size_t k8s_write_fast(K8sLog *log, LogStream stream, const char *data, si
 
 		if (G_UNLIKELY(exact)) {
 			k8s_account(log, &added);
+			k8s_content(log, stream, (size_t)(data - mark));
+			mark = data;
 			if (log->global_size_max > 0 && log->total_bytes >= log->global_size_max) {
 				log->global_full = true;
 				k8s_flush(log);
 				return len;
 			}
 			if (log->size_max > 0 && log->file_bytes + (int64_t)rec > log->size_max)
-				k8s_log_reopen(log);
+				k8s_reopen(log, true);
 			if (log->batch_len + rec + 1 > K8S_BATCH_SIZE)
 				k8s_flush(log);
 			out = log->batch + log->batch_len;
@@ -468,6 +518,7 @@ static size_t k8s_write_fast(K8sLog *log, LogStream stream, const char *data, si
 		len -= n;
 	}
 	k8s_account(log, &added);
+	k8s_content(log, stream, (size_t)(data - mark));
 	if (!log->defer_flush)
 		k8s_flush(log);
 	return 0;
@@ -492,9 +543,10 @@ static size_t k8s_log_write_records(K8sLog *log, LogStream stream, const struct 
 			return len;
 		}
 		if (log->size_max > 0 && log->file_bytes + rec > log->size_max)
-			k8s_log_reopen(log);
+			k8s_reopen(log, true);
 		if (log->batch_len + (size_t)rec > K8S_BATCH_SIZE)
 			k8s_flush(log);
+		k8s_content(log, stream, n);
 		if (log->format == LOG_FILE_FORMAT_JSON) {
 			memcpy(log->batch + log->batch_len, log->scratch->str, log->scratch->len);
 			log->batch_len += log->scratch->len;

@@ -88,5 +88,15 @@ size_t k8s_log_release_memory(K8sLog *log);
 void k8s_log_reopen(K8sLog *log);
 /* fsync when sync is true. */
 void k8s_log_finish(K8sLog *log, bool sync);
+/* What happened to the records (metrics.h). Content bytes are the container's bytes, without the
+ * record framing. */
+typedef struct K8sLogStats {
+	uint64_t rotations;			/* --log-size-max reached: the file truncated or rotated */
+	uint64_t reopens;			/* k8s_log_reopen() (ctl message type 2) */
+	uint64_t truncated[_LOG_STREAM_MAX];	/* content lost when the file was truncated at its cap */
+	uint64_t write_failed[_LOG_STREAM_MAX]; /* content of batches that could not be written */
+} K8sLogStats;
+const K8sLogStats *k8s_log_stats(const K8sLog *log);
+
 /* Bytes accepted into the log so far (this file, lifetime). */
 int64_t k8s_log_file_bytes(const K8sLog *log);

@@ -8,6 +8,7 @@
 
 #include "log_journald.h"
 #include "log_k8s.h"
+#include "metrics.h"
 #include "options.h"
 
 static gboolean log_config_parse_one(LogConfig *cfg, const char *value, GError **error)
@@ -99,6 +100,7 @@ static void sinks_dispatch(LogSinks *sinks, LogStream stream, const struct times
 	if (sinks->journald)
 		journald_log_write(sinks->journald, stream, data, len);
 	sinks->dropped[stream] += dropped;
+	sinks->global_dropped[stream] += dropped;
 }
 
 /* One visible record per episode of rate-limited output. */
@@ -116,12 +118,15 @@ static void sinks_rate_notice(LogSinks *sinks, LogStream stream, const struct ti
 void log_sinks_write(LogSinks *sinks, LogStream stream, const struct timespec *now, const char *data, size_t len)
 {
 	sinks->bytes[stream] += len;
+	if (sinks->count_lines)
+		sinks->lines[stream] += metrics_count_lines(data, len);
 	if (sinks->rate.rate > 0) {
 		int64_t ns = (int64_t)now->tv_sec * 1000000000 + now->tv_nsec;
 		size_t keep = rate_limit_take(&sinks->rate, ns, data, len);
 		if (keep > 0)
 			sinks_rate_notice(sinks, stream, now);
 		sinks->rate_dropped[stream] += len - keep;
+		sinks->rate_dropped_total[stream] += len - keep;
 		sinks->dropped[stream] += len - keep;
 		len = keep;
 	}

@@ -42,6 +42,11 @@ typedef struct LogSinks {
 	uint64_t dropped[_LOG_STREAM_MAX];	/* bytes not logged (size caps, rate limit), per stream */
 	RateLimit rate;				/* rate.rate == 0: no limit */
 	uint64_t rate_dropped[_LOG_STREAM_MAX]; /* dropped since the last notice */
+	/* by reason, for the metrics: dropped[] is their sum */
+	uint64_t rate_dropped_total[_LOG_STREAM_MAX];
+	uint64_t global_dropped[_LOG_STREAM_MAX]; /* --log-global-size-max reached */
+	bool count_lines;			  /* metrics on: count the newlines below */
+	uint64_t lines[_LOG_STREAM_MAX];	  /* newlines the container wrote, per stream */
 } LogSinks;
 
 /* Hand one chunk read from the container to every driver.  now: the chunk's read time. */

@@ -26,6 +26,7 @@
 #include "log_journald.h"
 #include "log_k8s.h"
 #include "mem_release.h"
+#include "metrics.h"
 #include "notify.h"
 #include "oom.h"
 #include "runtime.h"
@@ -58,7 +59,9 @@ struct Monitor {
 	GByteArray *stdin_pending;
 	GArray *unknown_children;
 	IdleRelease idle_release; /* gives a burst's buffers back once output is quiet again */
+	Metrics *metrics;	  /* --metrics-dir, or NULL */
 	GError *error;
+	int64_t monitor_start_ns;
 	int64_t start_time_ns;
 	int64_t exit_time_ns;
 	/* fds */
@@ -83,6 +86,9 @@ struct Monitor {
 	guint timeout_source;
 	guint flush_source;   /* idle source writing out batched log records */
 	guint recheck_source; /* probe of a container that is not our child (§3.5) */
+	guint metrics_source; /* --metrics-interval */
+	/* counters only the metrics read */
+	uint64_t stdin_bytes;
 	/* state */
 	bool oom_seen;
 	bool resize_warned;
@@ -127,6 +133,7 @@ Monitor *monitor_new(const Options *opts, GArray *inherited_fds)
 	mon->unknown_children = g_array_new(FALSE, FALSE, sizeof(CachedChild));
 	mon->stdin_pending = g_byte_array_new();
 	idle_release_init(&mon->idle_release, MONITOR_RELEASE_MS, release_memory, mon);
+	mon->monitor_start_ns = g_get_real_time() * 1000;
 	return mon;
 }
 
@@ -142,6 +149,9 @@ void monitor_free(Monitor *mon)
 		g_source_remove(mon->recheck_source);
 	if (mon->stdin_source)
 		g_source_remove(mon->stdin_source);
+	if (mon->metrics_source)
+		g_source_remove(mon->metrics_source);
+	g_clear_pointer(&mon->metrics, metrics_free);
 	idle_release_fini(&mon->idle_release);
 	g_clear_pointer(&mon->attach, attach_server_free);
 	g_clear_pointer(&mon->ctl, ctl_fifos_free);
@@ -265,6 +275,12 @@ gboolean monitor_prepare(Monitor *mon, GError **error)
 			.priority_prefix = opts->log_journald_priority,
 		};
 		mon->sinks.journald = journald_log_new(&jcfg);
+	}
+	if (opts->metrics_dir) {
+		mon->metrics = metrics_open(opts->metrics_dir, opts->cid, opts->exec, opts->cuuid, error);
+		if (mon->metrics == NULL)
+			return FALSE;
+		mon->sinks.count_lines = true;
 	}
 	monitor_lower_oom_score(mon);
 	signals_early_setup();
@@ -456,6 +472,7 @@ static bool on_input(void *data, const char *buf, size_t len)
 {
 	Monitor *mon = data;
 
+	mon->stdin_bytes += len;
 	if (len >= STDIO_COALESCE_BELOW)
 		idle_release_mark(&mon->idle_release);
 	if (mon->opts->terminal && mon->master_fd < 0 && !mon->stdin_close_pending) {
@@ -851,15 +868,68 @@ static void close_inherited_fds(Monitor *mon)
 	}
 }
 
+/* The signal that ended the container, as the exit files report it (0: none). */
+static int exit_signal(const Monitor *mon)
+{
+	return !mon->timed_out && !mon->container_gone && WIFSIGNALED(mon->container_wstatus)
+		       ? WTERMSIG(mon->container_wstatus)
+		       : 0;
+}
+
+/* --metrics-dir: the counters, from the modules that keep them, into the file (metrics.h). */
+static void metrics_update(Monitor *mon, bool exited, int status)
+{
+	const Options *opts = mon->opts;
+	const K8sLog *file = mon->sinks.k8s ? mon->sinks.k8s : mon->sinks.json;
+	const K8sLogStats *fs = file ? k8s_log_stats(file) : NULL;
+	MetricsSnapshot s = {
+		.container_id = opts->cid,
+		.container_name = opts->name ? opts->name : "",
+		.exec = opts->exec,
+		.exec_id = metrics_exec_id(mon->metrics),
+		.log_rotations = fs ? fs->rotations : 0,
+		.log_reopens = fs ? fs->reopens : 0,
+		.log_file_bytes = file ? k8s_log_file_bytes(file) : -1,
+		.attach_clients = mon->attach ? attach_server_client_count(mon->attach) : 0,
+		.attach_clients_total = attach_server_clients_total(mon->attach),
+		.stdin_bytes = mon->stdin_bytes,
+		.oom_kills = oom_watch_kill_count(mon->oom),
+		.notify_messages = notify_relay_count(mon->notify),
+		.start_time_seconds = (double)mon->monitor_start_ns / 1e9,
+		.exited = exited,
+		.exit_code = status,
+		.exit_signal = exited ? exit_signal(mon) : 0,
+	};
+
+	for (int i = 0; i < _LOG_STREAM_MAX; i++) {
+		s.stream_bytes[i] = mon->sinks.bytes[i];
+		s.stream_lines[i] = mon->sinks.lines[i];
+		s.dropped[i][METRICS_DROP_RATE_LIMIT] = mon->sinks.rate_dropped_total[i];
+		s.dropped[i][METRICS_DROP_GLOBAL_SIZE_MAX] = mon->sinks.global_dropped[i];
+		s.dropped[i][METRICS_DROP_LOG_SIZE_MAX] = fs ? fs->truncated[i] : 0;
+		s.dropped[i][METRICS_DROP_WRITE_ERROR] = fs ? fs->write_failed[i] : 0;
+	}
+	metrics_read_self(&s);
+	(void)metrics_write(mon->metrics, &s);
+}
+
+static gboolean on_metrics_timer(gpointer data)
+{
+	Monitor *mon = data;
+
+	/* what the loop has batched counts as logged: flush it first, as the exit does */
+	log_sinks_flush(&mon->sinks);
+	metrics_update(mon, false, 0);
+	return G_SOURCE_CONTINUE;
+}
+
 /* --exit-json: <persist-dir>/exit.json, else <exit-dir>/<cid>.json (both atomic). */
 static void write_exit_json(Monitor *mon, int status)
 {
 	const Options *opts = mon->opts;
 	ExitRecord rec = {
 		.exit_code = status,
-		.signal = !mon->timed_out && !mon->container_gone && WIFSIGNALED(mon->container_wstatus)
-				  ? WTERMSIG(mon->container_wstatus)
-				  : 0,
+		.signal = exit_signal(mon),
 		.oom_killed = mon->oom_seen,
 		.oom_kill_count = oom_watch_kill_count(mon->oom),
 		.timed_out = mon->timed_out,
@@ -912,6 +982,12 @@ static int monitor_exit_sequence(Monitor *mon, GError **error)
 	close_inherited_fds(mon);
 	if (opts->exit_json)
 		write_exit_json(mon, status);
+	if (mon->metrics) {
+		if (mon->metrics_source)
+			g_source_remove(mon->metrics_source);
+		mon->metrics_source = 0;
+		metrics_update(mon, true, status);
+	}
 	if (opts->persist_dir && !exit_file_write(opts->persist_dir, "exit", status, true, mon->persist_slot, error))
 		return status;
 	if (opts->exit_dir && !exit_file_write(opts->exit_dir, opts->cid, status, false, mon->exit_slot, error))
@@ -940,6 +1016,10 @@ int monitor_run(Monitor *mon, GError **error)
 		stdio_relay_set_paused(mon->relay, false);
 	if (!opts->exec)
 		mon->oom = oom_watch_new(mon->container_pid, on_oom, mon);
+	if (mon->metrics) {
+		metrics_update(mon, false, 0);
+		mon->metrics_source = g_timeout_add_seconds((guint)opts->metrics_interval, on_metrics_timer, mon);
+	}
 	/* Not g_timeout_add_seconds(): it rounds to whole seconds and may fire early. */
 	if (opts->timeout > 0)
 		mon->timeout_source = g_timeout_add((guint)MIN(opts->timeout, G_MAXINT / 1000) * 1000, on_timeout, mon);
@@ -952,12 +1032,21 @@ int monitor_run(Monitor *mon, GError **error)
 	return monitor_exit_sequence(mon, error);
 }
 
+/* --metrics-dir: the file goes once the exit command ran (unless --metrics-keep). */
+static void metrics_done(Monitor *mon)
+{
+	if (mon->metrics && !mon->opts->metrics_keep)
+		metrics_remove(mon->metrics);
+}
+
 int monitor_finish(Monitor *mon, int status)
 {
 	const Options *opts = mon->opts;
 
-	if (!mon->exit_command_armed || opts->exit_command == NULL)
+	if (!mon->exit_command_armed || opts->exit_command == NULL) {
+		metrics_done(mon);
 		return status;
+	}
 	ExitCommand cmd = {
 		.path = opts->exit_command,
 		.args = opts->exit_command_args,
@@ -966,5 +1055,6 @@ int monitor_finish(Monitor *mon, int status)
 	};
 	g_clear_pointer(&mon->ctl, ctl_fifos_free);
 	int r = exit_command_run(&cmd);
+	metrics_done(mon);
 	return r > 0 ? r : status;
 }

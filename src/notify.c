@@ -26,7 +26,13 @@ struct NotifyRelay {
 	struct sockaddr_un host;
 	bool warned;
 	char *buf;
+	uint64_t relayed; /* messages passed on to the host socket */
 };
+
+uint64_t notify_relay_count(const NotifyRelay *relay)
+{
+	return relay ? relay->relayed : 0;
+}
 
 static bool notify_line_allowed(const char *line, size_t len)
 {
@@ -80,6 +86,7 @@ static gboolean notify_ready(int fd, GIOCondition cond, gpointer data)
 			relay->warned = true;
 		} else {
 			relay->warned = false;
+			relay->relayed++;
 		}
 	}
 	return G_SOURCE_CONTINUE;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <glib.h>
 
@@ -26,4 +27,6 @@ typedef struct NotifyRelay NotifyRelay;
 /* Bind the container side and remember the host path.  NULL + error naming the path on failure. */
 NotifyRelay *notify_relay_new(const char *bundle, const char *host_socket, GError **error);
 void notify_relay_free(NotifyRelay *relay);
+/* Messages relayed to the host socket so far (0 for NULL). */
+uint64_t notify_relay_count(const NotifyRelay *relay);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NotifyRelay, notify_relay_free)

@@ -5,6 +5,7 @@
 #include "options.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -22,6 +23,7 @@ Options *options_new(void)
 	opts->log_size_max = -1;
 	opts->log_global_size_max = -1;
 	opts->log_max_files = 1;
+	opts->metrics_interval = METRICS_INTERVAL_UNSET;
 	return opts;
 }
 
@@ -47,7 +49,8 @@ void options_free(Options *opts)
 			 &opts->sdnotify_socket,
 			 &opts->seccomp_notify_socket,
 			 &opts->seccomp_notify_plugins,
-			 &opts->log_rate_limit};
+			 &opts->log_rate_limit,
+			 &opts->metrics_dir};
 	for (size_t i = 0; i < G_N_ELEMENTS(strs); i++)
 		g_free(*strs[i]);
 	g_strfreev(opts->runtime_args);
@@ -172,6 +175,11 @@ static GOptionContext *options_context(Options *opts, bool for_help)
 		       "vigil: journald takes PRIORITY from a leading <N> (0-7) on each line, as conmon 2.2 does"),
 		E_STR("log-rate-limit", 0, log_rate_limit,
 		      "vigil: log at most RATE bytes per second per container, with bursts of BURST bytes (RATE[:BURST])"),
+		E_STR("metrics-dir", 0, metrics_dir,
+		      "vigil: keep Prometheus text-format metrics in DIR/vigil-<cid>.prom (node_exporter's textfile collector)"),
+		E_INT("metrics-interval", 0, metrics_interval,
+		      "vigil: seconds between updates of the metrics file (default 15, at least 1)"),
+		E_FLAG("metrics-keep", 0, metrics_keep, "vigil: keep the metrics file after the exit command ran"),
 		/* GOption's own help would exit() inside the parser; these set a flag main acts on. */
 		{"help", 'h', G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &opts->help, "Show help options", NULL},
 		{"help-all", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &opts->help, "Show all help options", NULL},
@@ -274,6 +282,32 @@ static gboolean validate_logging(Options *opts, GError **error)
 	return TRUE;
 }
 
+/* --metrics-dir, --metrics-interval, --metrics-keep and their environment variables (vigil, opt-in). */
+static gboolean validate_metrics(Options *opts, GError **error)
+{
+	const char *env;
+
+	if (opts->metrics_dir == NULL && (env = g_getenv("VIGIL_METRICS_DIR")) != NULL && *env != '\0')
+		opts->metrics_dir = g_strdup(env);
+	if (opts->metrics_interval == METRICS_INTERVAL_UNSET && (env = g_getenv("VIGIL_METRICS_INTERVAL")) != NULL) {
+		gint64 v;
+		if (!g_ascii_string_to_signed(env, 10, 1, INT_MAX, &v, NULL))
+			fail(OPTIONS_ERROR_FATAL,
+			     "VIGIL_METRICS_INTERVAL must be a number of seconds, at least 1, got '%s'", env);
+		opts->metrics_interval = (int)v;
+	}
+	if (opts->metrics_interval == METRICS_INTERVAL_UNSET)
+		opts->metrics_interval = METRICS_INTERVAL_DEFAULT;
+	if (opts->metrics_interval < 1)
+		fail(OPTIONS_ERROR_FATAL, "--metrics-interval must be at least 1 second, got %d",
+		     opts->metrics_interval);
+	if (g_strcmp0(g_getenv("VIGIL_METRICS_KEEP"), "1") == 0)
+		opts->metrics_keep = TRUE;
+	if (opts->metrics_dir != NULL && *opts->metrics_dir == '\0')
+		fail(OPTIONS_ERROR_FATAL, "--metrics-dir must not be empty");
+	return TRUE;
+}
+
 gboolean options_validate(Options *opts, GError **error)
 {
 	DiagLevel level;
@@ -326,6 +360,8 @@ gboolean options_validate(Options *opts, GError **error)
 		if (!rate_limit_parse(opts->log_rate_limit, &rate, &burst, &local))
 			fail(OPTIONS_ERROR_FATAL, "%s", local->message);
 	}
+	if (!validate_metrics(opts, error))
+		return FALSE;
 	/* §13: accepted so old argv parses, refused at use. */
 	if (opts->seccomp_notify_socket != NULL)
 		fail(OPTIONS_ERROR_FATAL, "--seccomp-notify-socket: seccomp notify is not supported");

@@ -10,6 +10,7 @@
  */
 #pragma once
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -76,10 +77,16 @@ typedef struct Options {
 	gboolean exit_json;
 	gboolean log_journald_priority;
 	char *log_rate_limit; /* "RATE[:BURST]" */
+	char *metrics_dir;    /* Prometheus text files for node_exporter (metrics.h) */
+	int metrics_interval; /* seconds between updates; options_validate() sets the default */
+	gboolean metrics_keep;
 
 	/* derived by options_validate() */
 	LogConfig log;
 } Options;
+
+#define METRICS_INTERVAL_DEFAULT 15
+#define METRICS_INTERVAL_UNSET	 INT_MIN /* neither --metrics-interval nor VIGIL_METRICS_INTERVAL */
 
 typedef enum {
 	OPTIONS_ERROR_PARSE, /* GOption failure: "conmon: option parsing failed: ..." */

@@ -191,6 +191,13 @@ e2e_setup_file() {
 	# database unless static_dir says the same. A different static_dir puts the cleanup process on
 	# another database ("no container with name or ID ... found"), and every `podman run` then
 	# waits 20 s for a state change that never comes.
+	# E2E_CONMON_ENV (set by a test file before e2e_setup_file): extra conmon_env_vars entries,
+	# NAME=VALUE words, with $E2E_DIR in them expanded here
+	local conmon_env="" e
+	for e in ${E2E_CONMON_ENV:-}; do
+		e=${e//@E2E_DIR@/$E2E_DIR}
+		conmon_env+=", \"$e\""
+	done
 	local conmon_line="conmon_path = [\"$vigil\"]"
 	if [[ ${VIGIL_E2E_CONMON_SEARCH:-} == 1 ]]; then
 		conmon_line="# no conmon_path: Podman's own search list"
@@ -208,6 +215,7 @@ e2e_setup_file() {
 		cgroup_manager = "cgroupfs"
 		events_logger = "file"
 		$conmon_line
+		conmon_env_vars = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"$conmon_env]
 		tmp_dir = "$E2E_DIR/tmp"
 		static_dir = "$E2E_DIR/graph/libpod"
 		volume_path = "$E2E_DIR/volumes"
