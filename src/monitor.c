@@ -1016,6 +1016,9 @@ int monitor_run(Monitor *mon, GError **error)
 		stdio_relay_set_paused(mon->relay, false);
 	if (!opts->exec)
 		mon->oom = oom_watch_new(mon->container_pid, on_oom, mon);
+	/* Start-up is over: the free heap it leaves goes back once the container has been quiet for a
+	 * moment (the same release as after a burst). */
+	idle_release_mark(&mon->idle_release);
 	if (mon->metrics) {
 		metrics_update(mon, false, 0);
 		mon->metrics_source = g_timeout_add_seconds((guint)opts->metrics_interval, on_metrics_timer, mon);
