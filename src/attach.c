@@ -69,13 +69,19 @@ static void outq_push(OutQueue *q, OutMsg *m)
 	q->count++;
 }
 
+/* A ring that grew past this while a client lagged is freed once it empties; a small one stays. */
+#define OUTQ_KEEP 64
+
 static void outq_pop(OutQueue *q)
 {
 	out_msg_unref(q->ring[q->head]);
 	q->head = (q->head + 1) % q->cap;
 	if (--q->count == 0) {
-		g_free(q->ring);
-		*q = (OutQueue){0};
+		q->head = 0;
+		if (q->cap > OUTQ_KEEP) {
+			g_free(q->ring);
+			*q = (OutQueue){0};
+		}
 	}
 }
 
@@ -83,6 +89,8 @@ static void outq_clear(OutQueue *q)
 {
 	while (!outq_empty(q))
 		outq_pop(q);
+	g_free(q->ring);
+	*q = (OutQueue){0};
 }
 
 typedef struct AttachClient {

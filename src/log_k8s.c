@@ -476,6 +476,7 @@ static size_t k8s_write_fast(K8sLog *log, LogStream stream, const char *data, si
 	size_t room = k8s_fast_room(log);
 	size_t added = 0;	 /* bytes put in the batch since the counters were last brought up to date */
 	const char *mark = data; /* content up to here is in the stats' content counters */
+	uint64_t lines = 0;	 /* F records (one add per record: the metrics' line count for free) */
 
 	while (len > 0) {
 		size_t scan = len < K8S_MAX_CONTENT ? len : K8S_MAX_CONTENT;
@@ -491,6 +492,7 @@ static size_t k8s_write_fast(K8sLog *log, LogStream stream, const char *data, si
 			mark = data;
 			if (log->global_size_max > 0 && log->total_bytes >= log->global_size_max) {
 				log->global_full = true;
+				log->stats.lines[stream] += lines;
 				k8s_flush(log);
 				return len;
 			}
@@ -501,6 +503,7 @@ static size_t k8s_write_fast(K8sLog *log, LogStream stream, const char *data, si
 			out = log->batch + log->batch_len;
 		}
 		prefix[K8S_TS_LEN + 8] = nl ? 'F' : 'P';
+		lines += nl != NULL;
 		memcpy(out, prefix, sizeof(prefix));
 		memcpy(out + sizeof(prefix), data, n);
 		/* P's terminator.  For F the byte lies past the record, inside the room checked above, and
@@ -519,6 +522,7 @@ static size_t k8s_write_fast(K8sLog *log, LogStream stream, const char *data, si
 	}
 	k8s_account(log, &added);
 	k8s_content(log, stream, (size_t)(data - mark));
+	log->stats.lines[stream] += lines;
 	if (!log->defer_flush)
 		k8s_flush(log);
 	return 0;
@@ -547,6 +551,7 @@ static size_t k8s_log_write_records(K8sLog *log, LogStream stream, const struct 
 		if (log->batch_len + (size_t)rec > K8S_BATCH_SIZE)
 			k8s_flush(log);
 		k8s_content(log, stream, n);
+		log->stats.lines[stream] += !partial;
 		if (log->format == LOG_FILE_FORMAT_JSON) {
 			memcpy(log->batch + log->batch_len, log->scratch->str, log->scratch->len);
 			log->batch_len += log->scratch->len;

@@ -95,6 +95,7 @@ typedef struct K8sLogStats {
 	uint64_t reopens;			/* k8s_log_reopen() (ctl message type 2) */
 	uint64_t truncated[_LOG_STREAM_MAX];	/* content lost when the file was truncated at its cap */
 	uint64_t write_failed[_LOG_STREAM_MAX]; /* content of batches that could not be written */
+	uint64_t lines[_LOG_STREAM_MAX];	/* records that end a line (the content's newlines) */
 } K8sLogStats;
 const K8sLogStats *k8s_log_stats(const K8sLog *log);
 

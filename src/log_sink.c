@@ -86,21 +86,39 @@ void log_config_clear(LogConfig *cfg)
 	cfg->passthrough = false;
 }
 
+K8sLog *log_sinks_file(const LogSinks *sinks)
+{
+	return sinks->k8s ? sinks->k8s : sinks->json;
+}
+
+uint64_t log_sinks_lines(const LogSinks *sinks, LogStream stream)
+{
+	const K8sLog *file = log_sinks_file(sinks);
+	int64_t n = sinks->lines_outside[stream] + (file ? (int64_t)k8s_log_stats(file)->lines[stream] : 0);
+
+	return n > 0 ? (uint64_t)n : 0;
+}
+
 /* Every driver gets the same bytes. */
 static void sinks_dispatch(LogSinks *sinks, LogStream stream, const struct timespec *now, const char *data, size_t len)
 {
-	size_t dropped = 0;
+	size_t dropped = 0, primary = 0;
 
 	if (sinks->k8s)
-		dropped = k8s_log_write(sinks->k8s, stream, now, data, len);
+		primary = dropped = k8s_log_write(sinks->k8s, stream, now, data, len);
 	if (sinks->json) {
 		size_t d = k8s_log_write(sinks->json, stream, now, data, len);
+		if (sinks->k8s == NULL)
+			primary = d;
 		dropped = MAX(dropped, d);
 	}
 	if (sinks->journald)
 		journald_log_write(sinks->journald, stream, data, len);
 	sinks->dropped[stream] += dropped;
 	sinks->global_dropped[stream] += dropped;
+	/* the global cap stopped the file log's count short: the rest of the chunk */
+	if (sinks->count_lines && primary > 0)
+		sinks->lines_outside[stream] += (int64_t)metrics_count_lines(data + len - primary, primary);
 }
 
 /* One visible record per episode of rate-limited output. */
@@ -113,16 +131,22 @@ static void sinks_rate_notice(LogSinks *sinks, LogStream stream, const struct ti
 				sinks->rate_dropped[stream], stream == LOG_STREAM_STDOUT ? "stdout" : "stderr");
 	sinks->rate_dropped[stream] = 0;
 	sinks_dispatch(sinks, stream, now, msg, strlen(msg));
+	/* the file log counted the notice's line: it is not the container's */
+	if (sinks->count_lines && log_sinks_file(sinks) != NULL)
+		sinks->lines_outside[stream] -= 1;
 }
 
 void log_sinks_write(LogSinks *sinks, LogStream stream, const struct timespec *now, const char *data, size_t len)
 {
 	sinks->bytes[stream] += len;
-	if (sinks->count_lines)
-		sinks->lines[stream] += metrics_count_lines(data, len);
+	/* no file log to count the lines as it writes them */
+	if (sinks->count_lines && log_sinks_file(sinks) == NULL)
+		sinks->lines_outside[stream] += (int64_t)metrics_count_lines(data, len);
 	if (sinks->rate.rate > 0) {
 		int64_t ns = (int64_t)now->tv_sec * 1000000000 + now->tv_nsec;
 		size_t keep = rate_limit_take(&sinks->rate, ns, data, len);
+		if (sinks->count_lines && log_sinks_file(sinks) != NULL && keep < len)
+			sinks->lines_outside[stream] += (int64_t)metrics_count_lines(data + keep, len - keep);
 		if (keep > 0)
 			sinks_rate_notice(sinks, stream, now);
 		sinks->rate_dropped[stream] += len - keep;

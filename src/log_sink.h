@@ -45,9 +45,20 @@ typedef struct LogSinks {
 	/* by reason, for the metrics: dropped[] is their sum */
 	uint64_t rate_dropped_total[_LOG_STREAM_MAX];
 	uint64_t global_dropped[_LOG_STREAM_MAX]; /* --log-global-size-max reached */
-	bool count_lines;			  /* metrics on: count the newlines below */
-	uint64_t lines[_LOG_STREAM_MAX];	  /* newlines the container wrote, per stream */
+	/*
+	 * Metrics on: the container's lines per stream.  The primary file log (k8s-file, else
+	 * json-file) counts the lines it is given for free (K8sLogStats.lines); lines_outside has the
+	 * rest: output it never saw (no file log, the rate limit, the global cap), less the lines of
+	 * vigil's own rate-limit notices, which it did see.
+	 */
+	bool count_lines;
+	int64_t lines_outside[_LOG_STREAM_MAX];
 } LogSinks;
+
+/* The primary file log (k8s-file, else json-file), or NULL. */
+K8sLog *log_sinks_file(const LogSinks *sinks);
+/* Lines the container wrote to stream (metrics; count_lines must have been set from the start). */
+uint64_t log_sinks_lines(const LogSinks *sinks, LogStream stream);
 
 /* Hand one chunk read from the container to every driver.  now: the chunk's read time. */
 void log_sinks_write(LogSinks *sinks, LogStream stream, const struct timespec *now, const char *data, size_t len);

@@ -61,4 +61,6 @@ static inline void idle_release_mark(IdleRelease *r)
 		idle_release_arm(r);
 }
 /* Return free heap memory to the kernel (malloc_trim); for release functions. */
+/* Once at start: free() no longer gives the heap's top back by itself; mem_release_heap() does. */
+void mem_release_init(void);
 void mem_release_heap(void);

@@ -132,6 +132,7 @@ Monitor *monitor_new(const Options *opts, GArray *inherited_fds)
 	mon->pending_rows = mon->pending_cols = -1;
 	mon->unknown_children = g_array_new(FALSE, FALSE, sizeof(CachedChild));
 	mon->stdin_pending = g_byte_array_new();
+	mem_release_init();
 	idle_release_init(&mon->idle_release, MONITOR_RELEASE_MS, release_memory, mon);
 	mon->monitor_start_ns = g_get_real_time() * 1000;
 	return mon;
@@ -880,7 +881,7 @@ static int exit_signal(const Monitor *mon)
 static void metrics_update(Monitor *mon, bool exited, int status)
 {
 	const Options *opts = mon->opts;
-	const K8sLog *file = mon->sinks.k8s ? mon->sinks.k8s : mon->sinks.json;
+	const K8sLog *file = log_sinks_file(&mon->sinks);
 	const K8sLogStats *fs = file ? k8s_log_stats(file) : NULL;
 	MetricsSnapshot s = {
 		.container_id = opts->cid,
@@ -903,7 +904,7 @@ static void metrics_update(Monitor *mon, bool exited, int status)
 
 	for (int i = 0; i < _LOG_STREAM_MAX; i++) {
 		s.stream_bytes[i] = mon->sinks.bytes[i];
-		s.stream_lines[i] = mon->sinks.lines[i];
+		s.stream_lines[i] = log_sinks_lines(&mon->sinks, (LogStream)i);
 		s.dropped[i][METRICS_DROP_RATE_LIMIT] = mon->sinks.rate_dropped_total[i];
 		s.dropped[i][METRICS_DROP_GLOBAL_SIZE_MAX] = mon->sinks.global_dropped[i];
 		s.dropped[i][METRICS_DROP_LOG_SIZE_MAX] = fs ? fs->truncated[i] : 0;

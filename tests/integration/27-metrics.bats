@@ -8,8 +8,8 @@
 # node_exporter and scrapes it over HTTP.
 
 # ls of a test-owned dir (SC2012); container scripts in single quotes (SC2016); ENGINE_OPTS is read
-# by helpers.bash (SC2034); STATE is set by helpers.bash (SC2153)
-# shellcheck disable=SC2012,SC2016,SC2034,SC2153
+# by helpers.bash (SC2034); STATE is set by helpers.bash (SC2153); LOG is set per test (SC2030/1)
+# shellcheck disable=SC2012,SC2016,SC2030,SC2031,SC2034,SC2153
 
 load helpers
 load faults
@@ -173,17 +173,59 @@ PY
 }
 
 @test "metrics: the rate limit and --log-global-size-max drops are counted per stream and reason" {
-	make_bundle /bin/sh -c 'i=0; while [ $i -lt 200 ]; do printf "%099d\n" $i; i=$((i+1)); done
+	local script='i=0; while [ $i -lt 200 ]; do printf "%099d\n" $i; i=$((i+1)); done
 		i=0; while [ $i -lt 100 ]; do printf "%099d\n" $i >&2; i=$((i+1)); done'
+	# the rate limit alone: its "[vigil] log rate limit" records are in the log, but they are not
+	# the container's lines
+	make_bundle /bin/sh -c "$script"
+	vigil_create --metrics-dir "$MDIR" --metrics-keep --exit-json --persist-dir "$T/persist" --log-rate-limit 2000:5000
+	container_start
+	wait_daemon
+	[ "$DAEMON_RC" = 0 ]
+	grep -q ' F \[vigil\] log rate limit: dropped' "$LOG"
+	mcheck "$MFILE" --exit-json "$T/persist/exit.json" \
+		'vigil_stream_bytes_total{stream=stdout}=20000' 'vigil_stream_bytes_total{stream=stderr}=10000' \
+		'vigil_stream_lines_total{stream=stdout}=200' 'vigil_stream_lines_total{stream=stderr}=100' \
+		'vigil_log_dropped_bytes_total{stream=stdout,reason=rate_limit}>0' \
+		'vigil_log_dropped_bytes_total{stream=stderr,reason=rate_limit}>0' \
+		'vigil_log_dropped_bytes_total{stream=stdout,reason=log_global_size_max}=0'
+	# both: the global cap is reached on stdout, stderr is dropped by it entirely
+	vigil_reset
+	rm -f "$T/persist/exit.json"
+	make_bundle /bin/sh -c "$script"
 	vigil_create --metrics-dir "$MDIR" --metrics-keep --exit-json --persist-dir "$T/persist" \
 		--log-rate-limit 2000:5000 --log-global-size-max 6000
 	container_start
 	wait_daemon
-	[ "$DAEMON_RC" = 0 ]
 	mcheck "$MFILE" --exit-json "$T/persist/exit.json" \
 		'vigil_stream_bytes_total{stream=stdout}=20000' 'vigil_stream_bytes_total{stream=stderr}=10000' \
-		'vigil_log_dropped_bytes_total{stream=stdout,reason=rate_limit}>0' \
-		'vigil_log_dropped_bytes_total{stream=stderr,reason=rate_limit}>0'
+		'vigil_stream_lines_total{stream=stdout}=200' 'vigil_stream_lines_total{stream=stderr}=100' \
+		'vigil_log_dropped_bytes_total{stream=stdout,reason=log_global_size_max}>0' \
+		'vigil_log_dropped_bytes_total{stream=stderr,reason=log_global_size_max}>0'
+}
+
+@test "metrics: lines are counted with every log driver: json-file alone, journald alone" {
+	# 30 lines and a partial one on stdout, 5 lines on stderr
+	local script='i=0; while [ $i -lt 30 ]; do echo "line $i"; i=$((i+1)); done; printf part; i=0; while [ $i -lt 5 ]; do echo e >&2; i=$((i+1)); done'
+	VIGIL_LOG=(-l "json-file:$T/ctr.json")
+	make_bundle /bin/sh -c "$script"
+	vigil_create --metrics-dir "$MDIR" --metrics-keep
+	container_start
+	wait_daemon
+	mcheck "$MFILE" 'vigil_stream_lines_total{stream=stdout}=30' 'vigil_stream_lines_total{stream=stderr}=5' \
+		'vigil_stream_bytes_total{stream=stdout}=234' 'vigil_stream_bytes_total{stream=stderr}=10'
+	# journald: no file log at all (the lines are counted on the way in); a private journald
+	vigil_reset
+	mkdir -p "$T/jns"
+	LAUNCH_WRAP=(bash "$INTEGRATION_DIR/journald-ns.sh" "$T/jns" capture)
+	VIGIL_LOG=(-l journald)
+	make_bundle /bin/sh -c "$script"
+	vigil_create --metrics-dir "$MDIR" --metrics-keep
+	container_start
+	wait_daemon
+	mcheck "$MFILE" 'vigil_stream_lines_total{stream=stdout}=30' 'vigil_stream_lines_total{stream=stderr}=5' \
+		'vigil_stream_bytes_total{stream=stdout}=234'
+	run ! grep -q vigil_log_file_bytes "$MFILE"
 }
 
 @test "metrics: attach clients (now and total), stdin bytes, ctl reopens" {
