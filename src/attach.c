@@ -317,6 +317,9 @@ static gboolean listener_ready(int fd, GIOCondition cond, gpointer data)
 				diag_warn_errno(errno, "Failed to accept an attach client, ignoring");
 			break;
 		}
+		/* The input buffer exists while there are clients: most containers never have one. */
+		if (srv->inbuf == NULL)
+			srv->inbuf = g_malloc(ATTACH_INPUT_SIZE);
 		AttachClient *c = g_new0(AttachClient, 1);
 		c->srv = srv;
 		c->fd = cfd;
@@ -384,7 +387,6 @@ AttachServer *attach_server_new(const AttachConfig *cfg, const AttachCallbacks *
 	srv->cb = *cb;
 	srv->user_data = user_data;
 	srv->listen_fd = -1;
-	srv->inbuf = g_malloc(ATTACH_INPUT_SIZE);
 	if (cfg->socket_dir && !make_symlink(srv, cfg, error))
 		return NULL;
 	srv->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -519,6 +521,14 @@ void attach_server_flush(AttachServer *srv, int timeout_ms)
 				break;
 		}
 	}
+}
+
+size_t attach_server_release_memory(AttachServer *srv)
+{
+	if (srv == NULL || srv->clients != NULL || srv->inbuf == NULL)
+		return 0;
+	g_clear_pointer(&srv->inbuf, g_free);
+	return ATTACH_INPUT_SIZE;
 }
 
 uint64_t attach_server_clients_total(const AttachServer *srv)

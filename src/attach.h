@@ -59,5 +59,7 @@ void attach_server_flush(AttachServer *srv, int timeout_ms);
 void attach_server_close_clients(AttachServer *srv);
 /* Number of connected clients (for tests and diagnostics). */
 unsigned attach_server_client_count(const AttachServer *srv);
+/* With no client left: the input buffer goes (mem_release.h).  Returns the bytes freed. */
+size_t attach_server_release_memory(AttachServer *srv);
 /* Clients accepted over the server's life (0 for NULL). */
 uint64_t attach_server_clients_total(const AttachServer *srv);

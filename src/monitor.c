@@ -110,7 +110,8 @@ struct Monitor {
 static void release_memory(void *data)
 {
 	Monitor *mon = data;
-	size_t n = stdio_relay_release_memory(mon->relay) + log_sinks_release_memory(&mon->sinks);
+	size_t n = stdio_relay_release_memory(mon->relay) + log_sinks_release_memory(&mon->sinks) +
+		   attach_server_release_memory(mon->attach);
 
 	if (mon->stdin_pending->len == 0) {
 		g_byte_array_unref(mon->stdin_pending);
