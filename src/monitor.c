@@ -728,15 +728,7 @@ static gboolean monitor_start_runtime(Monitor *mon, GError **error)
 			return FALSE;
 		if (in[1] >= 0)
 			(void)fd_set_nonblock(in[1], true);
-		/*
-		 * Room for 1 MiB of output (pages are taken only as data arrives): a fast writer then never
-		 * blocks during the relay's coalescing pause (STDIO_COALESCE_MS).  Best effort.
-		 */
-		for (int i = 0; i < 2; i++) {
-			int fd = i == 0 ? out[0] : err[0];
-			if (fd >= 0 && fcntl(fd, F_SETPIPE_SZ, 1 << 20) < 0)
-				diag_debug_errno(errno, "Failed to enlarge the output pipe, ignoring");
-		}
+		/* The output pipes keep the default size until a burst (stdio_relay.c). */
 		mon->stdin_w = in[1];
 		mon->relay = stdio_relay_new(out[0], err[0], &stdio_cb, mon);
 	}

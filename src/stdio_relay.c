@@ -5,6 +5,7 @@
 #include "stdio_relay.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -32,7 +33,8 @@ struct StdioStream {
 	LogStream id;
 	int fd;
 	bool tty;
-	bool waiting; /* a delay is running: poll again at the ready time */
+	bool waiting;  /* a delay is running: poll again at the ready time */
+	bool pipe_big; /* the pipe was enlarged to STDIO_PIPE_BIG for a burst */
 	StreamSource *source;
 };
 
@@ -90,6 +92,18 @@ static ssize_t stream_read_once(StdioStream *st)
 		if (clock_gettime(CLOCK_REALTIME, &now) < 0)
 			now = (struct timespec){0};
 		page_buf_used(&relay->buf, (size_t)n);
+		/*
+		 * A burst fills the default 64 KiB pipe: give it room for 1 MiB, so that a fast writer does
+		 * not block during the coalescing pauses.  The pipe's slot array costs kernel memory
+		 * (16 KiB at 1 MiB, charged to the monitor's cgroup), so an idle container keeps the
+		 * default; stdio_relay_release_memory() shrinks it again.  Best effort.
+		 */
+		if (!st->tty && !st->pipe_big && (size_t)n >= STDIO_PIPE_GROW_AT) {
+			if (fcntl(st->fd, F_SETPIPE_SZ, (int)STDIO_PIPE_BIG) >= 0)
+				st->pipe_big = true;
+			else
+				diag_debug_errno(errno, "Failed to enlarge the output pipe, ignoring");
+		}
 		relay->cb.on_output(relay->user_data, st->id, &now, relay->buf.data, (size_t)n);
 		return n;
 	}
@@ -209,5 +223,13 @@ int stdio_relay_fd(const StdioRelay *relay, LogStream stream)
 
 size_t stdio_relay_release_memory(StdioRelay *relay)
 {
-	return relay ? page_buf_release(&relay->buf) : 0;
+	if (relay == NULL)
+		return 0;
+	for (int i = 0; i < _LOG_STREAM_MAX; i++) {
+		StdioStream *st = &relay->streams[i];
+		/* EBUSY while it holds more than the small size: it stays big until the next release */
+		if (st->pipe_big && st->fd >= 0 && fcntl(st->fd, F_SETPIPE_SZ, (int)STDIO_PIPE_SMALL) >= 0)
+			st->pipe_big = false;
+	}
+	return page_buf_release(&relay->buf);
 }

@@ -23,6 +23,10 @@
  */
 #define STDIO_COALESCE_BELOW ((size_t)16 * 1024)
 #define STDIO_COALESCE_MS    1
+/* Output pipes: the default size, the size a burst gets, and the read that shows a burst. */
+#define STDIO_PIPE_SMALL     ((size_t)64 * 1024)
+#define STDIO_PIPE_BIG	     ((size_t)1024 * 1024)
+#define STDIO_PIPE_GROW_AT   ((size_t)32 * 1024)
 
 typedef struct StdioCallbacks {
 	/* One chunk read from stream at *now (CLOCK_REALTIME).  buf is only valid during the call. */
@@ -52,5 +56,6 @@ void stdio_relay_drain(StdioRelay *relay);
 bool stdio_relay_done(const StdioRelay *relay);
 /* Borrowed fd of a stream, or -1 once closed (used for the runtime's error text). */
 int stdio_relay_fd(const StdioRelay *relay, LogStream stream);
-/* Give the read buffer's pages back to the kernel (mem_release.h).  Returns the bytes given back. */
+/* Give the read buffer's pages back to the kernel and shrink enlarged pipes (mem_release.h).  Returns
+ * the read buffer's bytes given back. */
 size_t stdio_relay_release_memory(StdioRelay *relay);

@@ -4,7 +4,9 @@
 # Memory after a burst (src/mem_release.h): a container logging 1 GiB as fast as it can, or an
 # attach client reading 100 MiB, touches every page of the monitor's big buffers (the 256 KiB read
 # buffer, the 512 KiB log batch, the attach queues). Once output is quiet again the monitor's
-# private dirty memory must be back within 32 KiB of its idle figure, within 2 s.
+# private dirty memory must be back within 32 KiB of its idle figure, within 2 s. The output pipes
+# follow the same rule: the default 64 KiB while idle (a 1 MiB pipe's slot array is kernel memory
+# charged to the monitor's cgroup), 1 MiB for a burst.
 
 load helpers
 
@@ -135,4 +137,44 @@ PY
 	[ "$(stat -c %s "$T/c1.2")" = $((104857600 + 6)) ]
 	[ "$(head -c 6 "$T/c1.2")" = ready ]
 	[ "$(tail -c +7 "$T/c1.2" | tr -d '\0' | wc -c)" = 0 ]
+}
+
+@test "memory: an output pipe is 64 KiB while idle, 1 MiB for a burst, 64 KiB again once quiet" {
+	make_bundle /bin/sh -c 'echo ready
+		while [ ! -e /out/go ]; do sleep 0.05; done
+		head -c 52428800 /dev/zero
+		touch /out/done
+		while [ ! -e /out/stop ]; do sleep 0.05; done'
+	bundle_out_mount
+	vigil_create --log-size-max 1048576
+	container_start
+	wait_for_grep ' stdout F ready$' "$LOG"
+	local ctr
+	ctr=$(cat "$CTR_PIDFILE")
+	# the container's stdout, opened for writing through /proc (nothing is written): its pipe's size
+	python3 - "$ctr" "$OUT_DIR" <<'PY'
+import fcntl, os, sys, time
+F_GETPIPE_SZ = 1032
+ctr, out = sys.argv[1], sys.argv[2]
+fd = os.open("/proc/%s/fd/1" % ctr, os.O_WRONLY | os.O_NONBLOCK)
+size = lambda: fcntl.fcntl(fd, F_GETPIPE_SZ)
+idle = size()
+open(os.path.join(out, "go"), "w").close()
+peak = idle
+while not os.path.exists(os.path.join(out, "done")):
+    peak = max(peak, size())
+    time.sleep(0.002)
+peak = max(peak, size())
+t0 = time.monotonic()
+while size() != 65536 and time.monotonic() - t0 < 2:
+    time.sleep(0.05)
+after = size()
+print("# pipe: idle %d, during the burst %d, %.2f s after it %d" % (idle, peak, time.monotonic() - t0, after))
+assert idle == 65536, idle
+assert peak == 1048576, peak
+assert after == 65536, after
+PY
+	touch "$OUT_DIR/stop"
+	wait_daemon
+	[ "$DAEMON_RC" = 0 ]
 }
