@@ -75,24 +75,37 @@ file_is() {
 
 @test "crictl attach -it to a tty container: typed input is echoed by the pty and answered" {
 	local t=$BATS_TEST_TMPDIR id
+	# The container says "waiting" every second until a line arrives: once crictl's screen shows
+	# it, the attach session is live end to end, and only then is the line typed.
 	# shellcheck disable=SC2016 # expanded by the container's shell
-	id=$(ctr_run "$POD" tty-echoer --tty --stdin -- sh -c 'read -r line; echo "got:$line"')
+	id=$(ctr_run "$POD" tty-echoer --tty --stdin -- \
+		sh -c 'until read -r -t 1 line; do echo waiting; done; echo "got:$line"')
 	wait_until 30 state_is "$id" CONTAINER_RUNNING
 
-	# crictl -t wants a terminal on its stdin: script(1) gives it one. The typed line waits in
-	# that terminal until crictl reads it, so it may be typed at once. The container ends after
-	# one answer, which ends the attach session and so crictl and script.
-	local rc=0
-	printf 'typed\r' | script -q -e -c "$(cri_cmdline attach -it "$id")" /dev/null >"$t/screen" 2>&1 3>&- || rc=$?
-	assert_eq "$rc" 0 "crictl attach -it exit status (screen: $(od -An -c "$t/screen" | head -5))"
+	# crictl -t wants a terminal on its stdin: script(1) gives it one. script's own stdin is a
+	# FIFO held open until crictl has ended, so script never sees EOF (on EOF it would type ^D).
+	mkfifo "$t/in"
+	script -q -e -c "$(cri_cmdline attach -it "$id")" /dev/null <"$t/in" >"$t/screen" 2>&1 3>&- &
+	local script_pid=$! in rc=0
+	exec {in}>"$t/in"
+	wait_until 60 grep -q waiting "$t/screen" ||
+		fail_with "no output reached crictl (screen: $(od -An -c "$t/screen" | head -5))"
+	printf 'typed\r' >&"$in"
+	# The container ends after one answer, which ends the attach session and so crictl and script.
+	wait "$script_pid" || rc=$?
+	exec {in}>&-
+	assert_eq "$rc" 0 "crictl attach -it exit status (screen: $(od -An -c "$t/screen" | tail -5))"
 
-	# The container's terminal echoed the line (its ICRNL made the CR a newline) and then
-	# printed the answer; the log holds exactly that.
-	printf 'typed\r\ngot:typed\r\n' >"$t/want"
+	# The log holds the prompts, the line as the container's terminal echoed it (its ICRNL made
+	# the CR a newline) and the answer, each line ended by the terminal's CRLF.
 	cri logs "$id" >"$t/logs.out"
-	assert_file_eq "$t/logs.out" "$t/want" "crictl logs of the tty session"
-	# crictl's own terminal may echo the line once more before crictl puts it in raw mode, so
-	# the screen is only known to end with the container's answer.
+	printf 'typed\r\ngot:typed\r\n' >"$t/want"
+	python3 - "$t/logs.out" "$t/want" <<'PY' || fail_with "crictl logs of the tty session: $(od -An -c "$t/logs.out" | tail -5)"
+import re, sys
+logs, want = (open(p, "rb").read() for p in sys.argv[1:])
+m = re.fullmatch(rb"(?:waiting\r\n)+(.*)", logs, re.S)
+sys.exit(0 if m and m.group(1) == want else 1)
+PY
 	[[ $(tail -c 11 "$t/screen" | od -An -tx1) == $(printf 'got:typed\r\n' | od -An -tx1) ]] ||
 		fail_with "screen does not end with the answer: $(od -An -c "$t/screen" | tail -3)"
 	wait_until 30 state_is "$id" CONTAINER_EXITED
