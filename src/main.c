@@ -66,7 +66,12 @@ int main(int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	DiagLevel level = DIAG_WARN;
 
-	setlocale(LC_ALL, "");
+	/*
+	 * The character set only (GOption turns string arguments from it into UTF-8). Messages stay
+	 * in English as conmon's do, and numbers keep the C format that every reader of the metrics
+	 * and exit.json files parses (LC_NUMERIC would write "0,25"). Fewer locale files mapped, too.
+	 */
+	setlocale(LC_CTYPE, "");
 	umask(0022);
 	diag_install_glib_handler();
 	if (!options_parse(opts, argc, argv, &error))

@@ -178,3 +178,32 @@ PY
 	wait_daemon
 	[ "$DAEMON_RC" = 0 ]
 }
+
+@test "memory: a static-PIE build maps no shared library, only its own binary" {
+	[[ ${VIGIL_STATIC_PIE:-} == 1 ]] || skip "built without -Dstatic-pie"
+	make_bundle /bin/sh -c 'echo ready; while [ ! -e /out/stop ]; do sleep 0.05; done'
+	bundle_out_mount
+	vigil_create
+	container_start
+	wait_for_grep ' stdout F ready$' "$LOG"
+	local pid
+	pid=$(daemon_pid)
+	# the only ELF file mapped is the vigil binary itself (locale data may be mapped beside it)
+	python3 - "$pid" "$(readlink -f "$VIGIL_BINARY")" <<'PY'
+import os, sys
+pid, binary = sys.argv[1], sys.argv[2]
+files = set()
+for line in open("/proc/%s/maps" % pid):
+    f = line.split(None, 5)
+    if len(f) == 6 and f[5].strip().startswith("/"):
+        files.add(f[5].strip())
+print("# file mappings: %s" % sorted(files))
+elf = {p for p in files if open(p, "rb").read(4) == b"\x7fELF"}
+exe = os.readlink("/proc/%s/exe" % pid)
+assert elf == {exe}, (elf, exe)
+assert os.path.samefile(exe, binary), (exe, binary)
+PY
+	touch "$OUT_DIR/stop"
+	wait_daemon
+	[ "$DAEMON_RC" = 0 ]
+}

@@ -96,6 +96,24 @@ metric_is()
 	mcheck "$MFILE" vigil_container_exit_code=137 vigil_container_exit_signal=9
 }
 
+@test "metrics: numbers are written the C way under a comma-decimal locale (LC_ALL=de_DE.UTF-8)" {
+	# a German locale made for this test only (LOCPATH), from the locales package's sources
+	[[ -f /usr/share/i18n/locales/de_DE ]] || skip "the locales package is not installed"
+	mkdir -p "$T/locale"
+	localedef -i de_DE -f UTF-8 "$T/locale/de_DE.UTF-8" 2>/dev/null || [[ -d $T/locale/de_DE.UTF-8 ]] ||
+		skip "localedef cannot make de_DE.UTF-8"
+	LOCPATH="$T/locale" LC_ALL=de_DE.UTF-8 python3 -c 'import locale; locale.setlocale(locale.LC_ALL, ""); assert locale.localeconv()["decimal_point"] == ","'
+	make_bundle /bin/sh -c 'i=0; while [ $i -lt 20000 ]; do echo "line $i"; i=$((i + 1)); done'
+	ENGINE_OPTS=(--env LOCPATH="$T/locale" --env LC_ALL=de_DE.UTF-8)
+	vigil_create --metrics-dir "$MDIR" --metrics-keep
+	container_start
+	wait_daemon
+	[ "$DAEMON_RC" = 0 ]
+	# the CPU seconds are fractions: a comma there is a file no Prometheus parser reads
+	grep -E '^vigil_cpu_seconds_total\{.*\} [0-9]+\.[0-9]+$' "$MFILE"
+	mcheck "$MFILE" vigil_container_exit_code=0
+}
+
 @test "metrics: counters are exact per stream: partial lines, --log-size-max truncation, and exit.json agrees" {
 	# stdout: 300 lines of 50 bytes (15000) and a 4-byte partial line; stderr: 40 lines of 20 bytes
 	# and no newline at the end of a 7-byte tail. A 4 KiB cap truncates the k8s log many times.
