@@ -11,4 +11,4 @@ apt-get install -y -qq --no-install-recommends \
 	bats runc busybox-static python3 jq socat util-linux procps \
 	podman conmon uidmap iptables ca-certificates tmux iproute2 systemd \
 	containernetworking-plugins docker-registry skopeo xz-utils \
-	prometheus-node-exporter python3-prometheus-client curl locales >/dev/null
+	prometheus-node-exporter python3-prometheus-client curl locales strace >/dev/null

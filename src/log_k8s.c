@@ -34,6 +34,7 @@ struct K8sLog {
 	bool global_full;
 	bool write_failed;  /* a write error was reported; quiet until one succeeds */
 	bool reopen_failed; /* a truncate/rotate failure was reported; quiet until one succeeds */
+	bool unsynced;	    /* this monitor changed the file since it was opened or last synced */
 	/* One timestamp per chunk; the date-and-zone part is cached per second. */
 	time_t ts_sec;
 	char ts[K8S_TS_LEN];
@@ -234,6 +235,8 @@ static void k8s_flush(K8sLog *log)
 	page_buf_used(&log->batch_buf, log->batch_len);
 	size_t done = 0;
 	int r = log->fd >= 0 ? write_all_progress(log->fd, log->batch, log->batch_len, &done) : -EBADF;
+	if (done > 0)
+		log->unsynced = true;
 	/* A torn record would corrupt the log for every reader: take back what part of the batch got
 	 * in (the file is ours alone and appended to), so the whole batch is the drop. */
 	struct stat st;
@@ -609,6 +612,10 @@ void k8s_log_finish(K8sLog *log, bool sync)
 	 * fdatasync: the records and the file size reach the disk; only the timestamps may wait
 	 * (§8.2 asks for the data before the exit file).
 	 */
-	if (sync && log->fd >= 0 && fdatasync(log->fd) < 0)
+	if (!sync || log->fd < 0 || !log->unsynced)
+		return; /* nothing of ours to make durable: an exec probe that printed nothing syncs nothing */
+	if (fdatasync(log->fd) < 0)
 		diag_warn_errno(errno, "Failed to sync log file '%s'", log->path);
+	else
+		log->unsynced = false;
 }

@@ -329,6 +329,33 @@ PY
 	container_running
 }
 
+@test "exec --sync: the log is synced at exit when the session wrote to it, and not when it wrote nothing" {
+	command -v strace >/dev/null || skip "strace not installed"
+	start_target
+	local case wrapper=$T/vigil-strace
+	# the monitor under strace (without -f: not the runtime), its fsync-family calls counted
+	printf '#!/bin/sh\nexec strace -qq -o "$VIGIL_STRACE_OUT" -e trace=fsync,fdatasync %q "$@"\n' \
+		"$VIGIL_BINARY" >"$wrapper"
+	chmod 755 "$wrapper"
+	for case in quiet loud; do
+		if [[ $case == quiet ]]; then exec_spec /bin/true; else exec_spec /bin/sh -c 'echo out'; fi
+		: >"$T/$case.log"
+		XSTATE=$T/xstate-$case
+		mkdir -p "$XSTATE"
+		XENGINE_OPTS=(--sync-kind pipe --start-kind none --env "VIGIL_STRACE_OUT=$T/$case.strace")
+		VIGIL_BINARY=$wrapper exec_launch -c "$CID" -n "$CID" -r "$RUNC" -p "$T/$case.pid" -e \
+			-l "k8s-file:$T/$case.log" --socket-dir-path "$XSOCK_DIR" --sync -T 10 \
+			--exec-process-spec "$XSPEC" --runtime-arg "--root=$RUNC_ROOT"
+		wait_exec
+		[ "$DAEMON_RC" = 0 ] || { echo "$case: vigil exited $DAEMON_RC" >&2; cat "$XSTATE/engine.out" >&2; false; }
+	done
+	[ "$(stat -c %s "$T/quiet.log")" = 0 ]
+	[ "$(grep -c 'fdatasync(' "$T/quiet.strace")" = 0 ]
+	k8s_check "$T/loud.log"
+	assert_file_content "$T/out.stdout" $'out\n'
+	[ "$(grep -c 'fdatasync(' "$T/loud.strace")" = 1 ]
+}
+
 @test "exec attach with a tty: a resize written to ctl before the second start message applies" {
 	start_target
 	exec_spec --tty /bin/sh -c 'stty size'
