@@ -127,11 +127,16 @@ cri() {
 	timeout --kill-after=10 "$CRI_TIMEOUT" $CRICTL "$@"
 }
 
-# cri_cmdline ARGS...: the command line that `cri ARGS...` runs, quoted for a shell (script -c).
+# cri_cmdline ARGS...: the command line that `cri ARGS...` runs, quoted for a shell (script -c),
+# for a crictl that owns a terminal. `exec` and `timeout --foreground` keep crictl in the terminal's
+# foreground process group whatever shell script(1) picks ($SHELL, or /bin/sh when it is unset, as
+# in CI): dash does not exec the last command, and a plain timeout moves crictl to a process group
+# of its own, so crictl's raw-mode tcsetattr would stop it with SIGTTOU and the attach would hang.
 cri_cmdline() {
 	local -a crictl
 	read -ra crictl <<<"$CRICTL"
-	printf '%q ' timeout --kill-after=10 "$CRI_TIMEOUT" "${crictl[@]}" "$@"
+	printf 'exec '
+	printf '%q ' timeout --foreground --kill-after=10 "$CRI_TIMEOUT" "${crictl[@]}" "$@"
 }
 
 # ---------------------------------------------------------------------------------------------
