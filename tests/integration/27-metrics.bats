@@ -100,7 +100,7 @@ metric_is()
 	# a German locale made for this test only (LOCPATH), from the locales package's sources
 	[[ -f /usr/share/i18n/locales/de_DE ]] || skip "the locales package is not installed"
 	mkdir -p "$T/locale"
-	localedef -i de_DE -f UTF-8 "$T/locale/de_DE.UTF-8" 2>/dev/null || [[ -d $T/locale/de_DE.UTF-8 ]] ||
+	localedef -i de_DE -f UTF-8 "$T/locale/de_DE.UTF-8" </dev/null 2>/dev/null || [[ -d $T/locale/de_DE.UTF-8 ]] ||
 		skip "localedef cannot make de_DE.UTF-8"
 	LOCPATH="$T/locale" LC_ALL=de_DE.UTF-8 python3 -c 'import locale; locale.setlocale(locale.LC_ALL, ""); assert locale.localeconv()["decimal_point"] == ","'
 	make_bundle /bin/sh -c 'i=0; while [ $i -lt 20000 ]; do echo "line $i"; i=$((i + 1)); done'

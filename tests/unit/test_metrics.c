@@ -200,7 +200,8 @@ static void test_read_self(void **state)
 	(void)state;
 	metrics_read_self(&s);
 	assert_true(s.resident_bytes > 0);
-	assert_true(s.open_fds >= 3);
+	/* no floor on open_fds: stdio may be closed (CI runs with no standard input); the count
+	 * must follow an open, below */
 	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	MetricsSnapshot t = {0};
 	metrics_read_self(&t);
