@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 echo "==> installing packages (apt-get)"
 sh scripts/install-deps.sh
 echo "==> configuring and building vigil in ./build"
-[ -d build ] || meson setup build
+[ -d build ] || meson setup build -Dtest-hooks=true
 ninja -C build
 echo "==> running a busybox container under vigil"
 exec bash scripts/demo.sh build/src/vigil

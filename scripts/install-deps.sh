@@ -7,7 +7,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	meson ninja-build pkg-config gcc libc6-dev \
-	libglib2.0-dev libyajl-dev libcmocka-dev scdoc \
+	libglib2.0-dev libyajl-dev libseccomp-dev libcmocka-dev scdoc \
 	bats runc busybox-static python3 jq socat util-linux procps \
 	podman conmon uidmap iptables ca-certificates tmux iproute2 systemd \
 	containernetworking-plugins docker-registry skopeo xz-utils \

@@ -52,7 +52,11 @@ int ctl_fifo_parse_line(const char *line, CtlMsg *ret)
 
 	if (parse_int(&p, &m.type) < 0 || parse_int(&p, &m.a) < 0 || parse_int(&p, &m.b) < 0)
 		return -EINVAL;
-	if (m.type != CTL_MSG_RESIZE && m.type != CTL_MSG_REOPEN)
+	if (m.type != CTL_MSG_RESIZE && m.type != CTL_MSG_REOPEN
+#ifdef VIGIL_TEST_HOOKS
+	    && m.type != CTL_MSG_PROBE
+#endif
+	)
 		return -EINVAL;
 	if (!in_range(m.a) || !in_range(m.b))
 		return -EINVAL;
@@ -107,9 +111,15 @@ static void handle_ctl(CtlFifos *c, const char *line)
 		 */
 		if (c->cb.resize)
 			c->cb.resize(c->user_data, m.a, m.b);
-	} else if (c->cb.reopen) {
-		c->cb.reopen(c->user_data);
+	} else if (m.type == CTL_MSG_REOPEN) {
+		if (c->cb.reopen)
+			c->cb.reopen(c->user_data);
 	}
+#ifdef VIGIL_TEST_HOOKS
+	else if (m.type == CTL_MSG_PROBE && c->cb.probe) {
+		c->cb.probe(c->user_data, m.a);
+	}
+#endif
 }
 
 static void handle_winsz(CtlFifos *c, const char *line)

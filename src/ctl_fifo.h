@@ -18,7 +18,13 @@
 typedef enum {
 	CTL_MSG_RESIZE = 1,
 	CTL_MSG_REOPEN = 2,
+#ifdef VIGIL_TEST_HOOKS
+	CTL_MSG_PROBE = 99, /* test builds only: the sandbox probe (sandbox.h); a = CTL_PROBE_* flags */
+#endif
 } CtlMsgType;
+
+#define CTL_PROBE_EXEC	 1 /* also try exec (replaces an unconfined monitor) */
+#define CTL_PROBE_PTRACE 2 /* also try PTRACE_SEIZE of the container */
 
 typedef struct CtlMsg {
 	int type;
@@ -37,6 +43,9 @@ int ctl_fifo_parse_winsz(const char *line, int *ret_rows, int *ret_cols);
 typedef struct CtlCallbacks {
 	void (*resize)(void *user_data, int rows, int cols);
 	void (*reopen)(void *user_data);
+#ifdef VIGIL_TEST_HOOKS
+	void (*probe)(void *user_data, int flags);
+#endif
 } CtlCallbacks;
 
 typedef struct CtlFifos CtlFifos;

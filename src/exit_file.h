@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <glib.h>
 
@@ -51,3 +52,30 @@ typedef struct ExitCommand {
  * (0..255; 1 when exec failed) or -errno if it could not be started.
  */
 int exit_command_run(const ExitCommand *cmd);
+
+/*
+ * The exit command of a confined monitor (--sandbox), which can no longer exec.  Before the sandbox
+ * applies, exit_spawner_start() starts this binary again (/proc/self/exe, so a binary replaced on
+ * disk since does not matter) as a small unconfined process: argv[0] EXIT_SPAWNER_ARGV0, the
+ * command in its argv, a socket to the monitor as fd 3 and no other fd beyond stdio.  It waits.
+ * exit_spawner_run() tells it to go: it becomes the exit command (the same reset, delay and
+ * oom_score_adj as exit_command_run's child), with every capability, no seccomp filter, no
+ * Landlock domain and no_new_privs clear, and the monitor waits for it as for exit_command_run.
+ * If the monitor ends without that word (no exit command due, or killed), the spawner reads EOF
+ * and exits 0.
+ */
+#define EXIT_SPAWNER_ARGV0 "vigil-exit-spawner"
+
+typedef struct ExitSpawner {
+	pid_t pid; /* 0: none */
+	int fd;	   /* the monitor's end of the socket, or -1 */
+} ExitSpawner;
+
+/* 0, or -errno (and a message) if it could not be started. */
+int exit_spawner_start(const ExitCommand *cmd, ExitSpawner *ret);
+/* Run the command through the spawner and wait, as exit_command_run(). */
+int exit_spawner_run(ExitSpawner *sp);
+/* No exit command after all: the spawner exits by itself. */
+void exit_spawner_cancel(ExitSpawner *sp);
+/* main() of the spawner process (argv[0] == EXIT_SPAWNER_ARGV0).  Returns only on failure. */
+int exit_spawner_main(int argc, char **argv);

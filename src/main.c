@@ -7,6 +7,7 @@
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 
 #include "config.h"
 #include "diag.h"
+#include "exit_file.h"
 #include "fd_util.h"
 #include "monitor.h"
 #include "options.h"
@@ -61,6 +63,10 @@ static int write_conmon_pidfile(const char *path, pid_t pid)
 
 int main(int argc, char **argv)
 {
+	/* A confined monitor's exit command spawner (exit_file.h): nothing else of main. */
+	if (argc > 0 && strcmp(argv[0], EXIT_SPAWNER_ARGV0) == 0)
+		return exit_spawner_main(argc, argv);
+
 	g_autoptr(GArray) inherited = snapshot_fds();
 	g_autoptr(Options) opts = options_new();
 	g_autoptr(GError) error = NULL;

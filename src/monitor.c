@@ -30,6 +30,7 @@
 #include "notify.h"
 #include "oom.h"
 #include "runtime.h"
+#include "sandbox.h"
 #include "signals.h"
 #include "stdio_relay.h"
 #include "sync_msg.h"
@@ -60,6 +61,7 @@ struct Monitor {
 	GArray *unknown_children;
 	IdleRelease idle_release; /* gives a burst's buffers back once output is quiet again */
 	Metrics *metrics;	  /* --metrics-dir, or NULL */
+	ExitSpawner spawner;	  /* --sandbox with an exit command: who runs it (exit_file.h) */
 	GError *error;
 	int64_t monitor_start_ns;
 	int64_t start_time_ns;
@@ -131,6 +133,7 @@ Monitor *monitor_new(const Options *opts, GArray *inherited_fds)
 	mon->start_fd = mon->sync_fd = mon->attach_pipe_fd = mon->devnull_fd = mon->stdin_w = -1;
 	mon->master_fd = mon->exit_slot = mon->persist_slot = -1;
 	mon->pending_rows = mon->pending_cols = -1;
+	mon->spawner.fd = -1;
 	mon->unknown_children = g_array_new(FALSE, FALSE, sizeof(CachedChild));
 	mon->stdin_pending = g_byte_array_new();
 	mem_release_init();
@@ -170,6 +173,7 @@ void monitor_free(Monitor *mon)
 	closep(&mon->stdin_w);
 	closep(&mon->exit_slot);
 	closep(&mon->persist_slot);
+	exit_spawner_cancel(&mon->spawner);
 	g_array_unref(mon->unknown_children);
 	g_byte_array_unref(mon->stdin_pending);
 	if (mon->inherited_fds)
@@ -372,6 +376,21 @@ static void on_no_children(void *data)
 	mon->container_gone = true;
 }
 
+/*
+ * The exit command's spawner (--sandbox) is a child that outlives the container, so the reaper never
+ * sees ECHILD: ask about the container itself.
+ */
+static void on_children_left(void *data)
+{
+	Monitor *mon = data;
+	siginfo_t si;
+
+	if (mon->spawner.pid <= 0 || mon->container_pid <= 0 || mon->container_done)
+		return;
+	if (waitid(P_PID, (id_t)mon->container_pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0 && errno == ECHILD)
+		on_no_children(mon);
+}
+
 static void on_forward(void *data, int signo)
 {
 	Monitor *mon = data;
@@ -533,6 +552,25 @@ static void on_resize(void *data, int rows, int cols)
 	mon->resize_warned = r < 0;
 }
 
+#ifdef VIGIL_TEST_HOOKS
+/* Test builds: run the sandbox probe and leave its report in the exit dir (or persist dir). */
+static void on_probe(void *data, int flags)
+{
+	Monitor *mon = data;
+	const Options *opts = mon->opts;
+	g_autofree char *report =
+		sandbox_probe((flags & CTL_PROBE_PTRACE) ? mon->container_pid : 0, (flags & CTL_PROBE_EXEC) != 0);
+	g_autofree char *name = g_strconcat(opts->cid, ".probe", NULL);
+	const char *dir = opts->exit_dir ? opts->exit_dir : opts->persist_dir;
+	if (dir == NULL)
+		return;
+	g_autofree char *path = g_build_filename(dir, name, NULL);
+	int r = atomic_write_file(path, report, strlen(report), 0644, false);
+	if (r < 0)
+		diag_warn_errno(r, "Failed to write '%s'", path);
+}
+#endif
+
 /* §10: the empty oom file in the persist dir and in the bundle, never in the cwd. */
 static void on_oom(void *data)
 {
@@ -643,7 +681,13 @@ static gboolean monitor_setup_attach(Monitor *mon, GError **error)
 		.on_client_eof = on_client_eof,
 		.backpressure = on_backpressure,
 	};
-	static const CtlCallbacks ccb = {.resize = on_resize, .reopen = on_reopen};
+	static const CtlCallbacks ccb = {
+		.resize = on_resize,
+		.reopen = on_reopen,
+#ifdef VIGIL_TEST_HOOKS
+		.probe = on_probe,
+#endif
+	};
 
 	/* Legacy exec (CRI-O ExecSync) has no bundle and so no socket or FIFOs (§11). */
 	if (opts->log.passthrough || (opts->bundle == NULL && opts->exec))
@@ -716,6 +760,7 @@ static gboolean monitor_start_runtime(Monitor *mon, GError **error)
 	static const SignalCallbacks scb = {
 		.child_exited = on_child_exited,
 		.no_children = on_no_children,
+		.children_left = on_children_left,
 		.forward = on_forward,
 	};
 	static const StdioCallbacks stdio_cb = {.on_output = on_output};
@@ -960,8 +1005,11 @@ static int monitor_exit_sequence(Monitor *mon, GError **error)
 		stdio_relay_drain(mon->relay);
 	log_sinks_finish(&mon->sinks, !opts->no_sync_log);
 	if (mon->timed_out) {
+		/* the container alone if its group cannot be signalled (a sandboxed monitor may signal
+		 * only the group the container had when the sandbox applied) */
 		pid_t pgid = getpgid(mon->container_pid);
-		(void)kill(pgid > 1 ? -pgid : mon->container_pid, SIGKILL);
+		if (pgid <= 1 || kill(-pgid, SIGKILL) < 0)
+			(void)kill(mon->container_pid, SIGKILL);
 		status = -1;
 	} else if (mon->container_gone) {
 		status = 0;
@@ -997,6 +1045,91 @@ static int monitor_exit_sequence(Monitor *mon, GError **error)
 	return status;
 }
 
+static void add_dir(GPtrArray *dirs, const char *dir)
+{
+	if (dir != NULL)
+		g_ptr_array_add(dirs, g_strdup(dir));
+}
+
+static void add_parent(GPtrArray *dirs, const char *path)
+{
+	if (path != NULL)
+		g_ptr_array_add(dirs, g_path_get_dirname(path));
+}
+
+static ExitCommand monitor_exit_command(const Monitor *mon)
+{
+	const Options *opts = mon->opts;
+	return (ExitCommand){
+		.path = opts->exit_command,
+		.args = opts->exit_command_args,
+		.delay = opts->exit_delay,
+		.oom_score_adj = mon->oom_score_adj,
+	};
+}
+
+/*
+ * --sandbox: every path the monitor opens from now on is known; start the exit command's spawner,
+ * then confine (sandbox.h).  A failure leaves the monitor running as it was: the container is
+ * already running and must not lose its monitor.
+ */
+static void monitor_confine(Monitor *mon)
+{
+	const Options *opts = mon->opts;
+	g_autoptr(GPtrArray) write = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) remove = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) read = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GError) error = NULL;
+
+	if (opts->exit_command) {
+		ExitCommand cmd = monitor_exit_command(mon);
+		if (exit_spawner_start(&cmd, &mon->spawner) < 0) {
+			diag_warn("sandbox: not confining the monitor, since it could not run the exit command");
+			return;
+		}
+	}
+	/* the logs (new files on rotation and reopen), exit files, oom files, metrics */
+	add_parent(write, opts->log.k8s_path);
+	add_parent(write, opts->log.json_path);
+	add_dir(write, opts->exit_dir);
+	add_dir(write, opts->persist_dir);
+	add_dir(write, opts->metrics_dir);
+	if (mon->attach || mon->notify || !opts->exec)
+		add_dir(write, mon->bundle); /* the oom file; the attach socket and notify dir go at exit */
+	g_ptr_array_add(write, NULL);
+	/* the attach socket's link */
+	if (mon->attach && !opts->full_attach)
+		add_dir(remove, opts->socket_dir_path ? opts->socket_dir_path : "/var/run/crio");
+	g_ptr_array_add(remove, NULL);
+	/* memory.events of the container's cgroup, and /proc/self (metrics) */
+	add_dir(read, oom_watch_dir(mon->oom));
+	add_dir(read, "/proc/self");
+	g_ptr_array_add(read, NULL);
+	/* whom the monitor signals: the container (forwarded signals, -T), its process group (-T), and
+	 * a runtime still running (an exec session's runc exec) */
+	pid_t targets[3];
+	size_t n_targets = 0;
+	if (mon->container_pid > 0) {
+		targets[n_targets++] = mon->container_pid;
+		pid_t pgid = getpgid(mon->container_pid);
+		if (pgid > 1)
+			targets[n_targets++] = -pgid;
+	}
+	if (mon->runtime_pid > 0 && !mon->runtime_done)
+		targets[n_targets++] = mon->runtime_pid;
+	SandboxSpec spec = {
+		.kill_targets = targets,
+		.n_kill_targets = n_targets,
+		.write_dirs = (const char *const *)write->pdata,
+		.remove_dirs = (const char *const *)remove->pdata,
+		.read_dirs = (const char *const *)read->pdata,
+		/* an abstract NOTIFY_SOCKET of the host stays reachable */
+		.scope_abstract_unix = opts->sdnotify_socket == NULL || opts->sdnotify_socket[0] != '@',
+	};
+	if (!sandbox_apply(&spec, &error))
+		diag_warn("%s; the monitor goes on without the rest of the sandbox", error->message);
+}
+
 int monitor_run(Monitor *mon, GError **error)
 {
 	const Options *opts = mon->opts;
@@ -1020,6 +1153,8 @@ int monitor_run(Monitor *mon, GError **error)
 	/* Not g_timeout_add_seconds(): it rounds to whole seconds and may fire early. */
 	if (opts->timeout > 0)
 		mon->timeout_source = g_timeout_add((guint)MIN(opts->timeout, G_MAXINT / 1000) * 1000, on_timeout, mon);
+	if (opts->sandbox)
+		monitor_confine(mon);
 	signals_reap(mon->signals); /* anything that ended while the pid was unknown */
 	iterate_until(mon, container_finished);
 	if (mon->error) {
@@ -1041,17 +1176,13 @@ int monitor_finish(Monitor *mon, int status)
 	const Options *opts = mon->opts;
 
 	if (!mon->exit_command_armed || opts->exit_command == NULL) {
+		exit_spawner_cancel(&mon->spawner);
 		metrics_done(mon);
 		return status;
 	}
-	ExitCommand cmd = {
-		.path = opts->exit_command,
-		.args = opts->exit_command_args,
-		.delay = opts->exit_delay,
-		.oom_score_adj = mon->oom_score_adj,
-	};
+	ExitCommand cmd = monitor_exit_command(mon);
 	g_clear_pointer(&mon->ctl, ctl_fifos_free);
-	int r = exit_command_run(&cmd);
+	int r = mon->spawner.pid > 0 ? exit_spawner_run(&mon->spawner) : exit_command_run(&cmd);
 	metrics_done(mon);
 	return r > 0 ? r : status;
 }

@@ -240,6 +240,11 @@ void oom_watch_final_check(OomWatch *w)
 		(void)oom_ready(w->fd, G_IO_IN, w); /* an event that came with the exit itself */
 }
 
+const char *oom_watch_dir(const OomWatch *w)
+{
+	return w ? w->dir : NULL;
+}
+
 uint64_t oom_watch_kill_count(const OomWatch *w)
 {
 	if (w == NULL)

@@ -35,6 +35,8 @@ OomWatch *oom_watch_new(pid_t pid, void (*on_oom)(void *user_data), void *user_d
 void oom_watch_final_check(OomWatch *w);
 /* OOM kills seen since the watch started (v2: oom_kill counter delta; v1: events).  Accepts NULL. */
 uint64_t oom_watch_kill_count(const OomWatch *w);
+/* The cgroup directory whose memory files the watch reads, or NULL (for the sandbox's rules). */
+const char *oom_watch_dir(const OomWatch *w);
 void oom_watch_free(OomWatch *w);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OomWatch, oom_watch_free)
 

@@ -180,6 +180,8 @@ static GOptionContext *options_context(Options *opts, bool for_help)
 		E_INT("metrics-interval", 0, metrics_interval,
 		      "vigil: seconds between updates of the metrics file (default 15, at least 1)"),
 		E_FLAG("metrics-keep", 0, metrics_keep, "vigil: keep the metrics file after the exit command ran"),
+		E_FLAG("sandbox", 0, sandbox,
+		       "vigil: once the container runs, confine the monitor (no_new_privs, capabilities, Landlock, seccomp)"),
 		/* GOption's own help would exit() inside the parser; these set a flag main acts on. */
 		{"help", 'h', G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &opts->help, "Show help options", NULL},
 		{"help-all", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &opts->help, "Show all help options", NULL},
@@ -352,6 +354,13 @@ gboolean options_validate(Options *opts, GError **error)
 		opts->exit_json = TRUE;
 	if (g_strcmp0(g_getenv("VIGIL_JOURNALD_PRIORITY"), "1") == 0)
 		opts->log_journald_priority = TRUE;
+	const char *sandbox = g_getenv("VIGIL_SANDBOX");
+	if (sandbox != NULL && *sandbox != '\0') {
+		if (g_strcmp0(sandbox, "1") == 0)
+			opts->sandbox = TRUE;
+		else if (g_strcmp0(sandbox, "0") != 0)
+			fail(OPTIONS_ERROR_FATAL, "VIGIL_SANDBOX must be 1 or 0, got '%s'", sandbox);
+	}
 	if (opts->log_rate_limit == NULL && g_getenv("VIGIL_LOG_RATE_LIMIT"))
 		opts->log_rate_limit = g_strdup(g_getenv("VIGIL_LOG_RATE_LIMIT"));
 	if (opts->log_rate_limit) {

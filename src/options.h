@@ -80,6 +80,7 @@ typedef struct Options {
 	char *metrics_dir;    /* Prometheus text files for node_exporter (metrics.h) */
 	int metrics_interval; /* seconds between updates; options_validate() sets the default */
 	gboolean metrics_keep;
+	gboolean sandbox; /* --sandbox, VIGIL_SANDBOX=1: confine the monitor once the container runs (sandbox.h) */
 
 	/* derived by options_validate() */
 	LogConfig log;

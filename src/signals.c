@@ -94,6 +94,8 @@ void signals_reap(Signals *s)
 			continue;
 		if (pid < 0 && errno == ECHILD && s->cb.no_children)
 			s->cb.no_children(s->user_data);
+		else if (pid == 0 && s->cb.children_left)
+			s->cb.children_left(s->user_data);
 		return;
 	}
 }

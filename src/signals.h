@@ -19,6 +19,8 @@ typedef struct SignalCallbacks {
 	void (*child_exited)(void *user_data, pid_t pid, int wstatus);
 	/* waitpid() said ECHILD: there is no child left at all. */
 	void (*no_children)(void *user_data);
+	/* optional: a reap ended with children still running (none of them had ended) */
+	void (*children_left)(void *user_data);
 	/* SIGTERM, SIGINT or SIGQUIT arrived. */
 	void (*forward)(void *user_data, int signo);
 } SignalCallbacks;

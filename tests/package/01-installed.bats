@@ -24,7 +24,8 @@ target() {
 @test "the package holds the binary, its conmon hard link, the man page, the schema, README and examples" {
 	run -0 dpkg-query -L vigil
 	local f
-	for f in /usr/bin/vigil /usr/libexec/vigil/conmon /usr/share/man/man8/vigil.8.gz \
+	for f in /usr/bin/vigil /usr/libexec/vigil/conmon /usr/libexec/vigil/vigil-exit-spawner \
+		/usr/share/man/man8/vigil.8.gz \
 		/usr/share/vigil/exit-record.schema.json /usr/share/doc/vigil/README.md.gz \
 		/usr/share/doc/vigil/copyright \
 		/usr/share/doc/vigil/examples/containers.conf.d/vigil.conf \
@@ -45,6 +46,9 @@ target() {
 	# Built-Using names the sources of all three
 	run -0 readelf -lW /usr/bin/vigil
 	[[ $output == *"DYN (Position-Independent Executable file)"* && $output != *"program interpreter"* ]]
+	# the sandbox's exit spawner: a static executable of its own, no interpreter either
+	run -0 readelf -lW /usr/libexec/vigil/vigil-exit-spawner
+	[[ $output != *"program interpreter"* ]]
 	# shellcheck disable=SC2016 # dpkg-query's format
 	run -0 dpkg-query -W -f='${Depends}' vigil
 	[[ $output != *libc6* && $output != *glib* && $output != *yajl* ]]

@@ -68,6 +68,7 @@ teardown_file() {
 }
 
 teardown() {
+	rm -f /etc/containers/containers.conf.d/zz-sandbox.conf
 	pm rm -a -f -t 0 >/dev/null 2>&1 || true
 	if [[ -f $W/listener.pid ]]; then
 		kill "$(cat "$W/listener.pid")" 2>/dev/null || true
@@ -118,6 +119,31 @@ wait_gone() {
 	[[ -z $rec ]] && rec=$(find "$W" /run/libpod -name "$cid.json" 2>/dev/null | head -n1)
 	[[ -n $rec ]] || { echo "# no exit record for $cid" >&3; return 1; }
 	python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); assert r["exit_code"] == 3, r' "$rec"
+}
+
+@test "drop-in with VIGIL_SANDBOX=1: the installed vigil confines itself, Podman's exit command runs through the installed spawner" {
+	# a later drop-in replaces conmon_env_vars, as an administrator adding the sandbox would
+	printf '[engine]\nconmon_env_vars = ["PATH=%s", "VIGIL_SANDBOX=1"]\n' "$PATH" \
+		>/etc/containers/containers.conf.d/zz-sandbox.conf
+	local cid pid spawner p
+	cid=$(pm run -d --rm --name sandboxed "$IMAGE" sh -c 'echo confined; sleep 2; exit 3')
+	pid=$(pm inspect --format '{{.State.ConmonPid}}' "$cid")
+	rm /etc/containers/containers.conf.d/zz-sandbox.conf
+	vigil_pid_ok "$pid"
+	for _ in $(seq 50); do grep -q '^Seccomp:[[:space:]]*2$' "/proc/$pid/status" && break; sleep 0.1; done
+	grep -q '^Seccomp:[[:space:]]*2$' "/proc/$pid/status"
+	grep -q '^NoNewPrivs:[[:space:]]*1$' "/proc/$pid/status"
+	# the spawner: the monitor's child, the helper the package installed, unconfined
+	for p in $(cat "/proc/$pid/task/$pid/children"); do
+		[[ $(readlink "/proc/$p/exe") == /usr/libexec/vigil/vigil-exit-spawner ]] && spawner=$p
+	done
+	[[ -n ${spawner:-} ]] || { echo "# no vigil-exit-spawner child of $pid" >&3; return 1; }
+	grep -q '^Seccomp:[[:space:]]*0$' "/proc/$spawner/status"
+	# the container ends by itself: only the exit command (podman container cleanup --rm) removes it
+	wait_gone "$pid" 20
+	for _ in $(seq 100); do pm container exists "$cid" || break; sleep 0.2; done
+	run pm container exists "$cid"
+	[ "$status" = 1 ]
 }
 
 # unit_cmds UNIT-FILE: the unit's Exec lines and environment as shell-quoted words, one directive
