@@ -19,6 +19,7 @@
 # Run by hand from the repository root:
 #     VIGIL_BINARY=$PWD/build/src/vigil bats tests/e2e/01-basic.bats
 # Set VIGIL_E2E_KEEP=1 to keep the temp dir (containers are still removed) for debugging.
+# Set VIGIL_SANDBOX=1 to run every monitor confined (--sandbox, through conmon_env_vars).
 
 bats_require_minimum_version 1.5.0
 
@@ -193,7 +194,9 @@ e2e_setup_file() {
 	# waits 20 s for a state change that never comes.
 	# E2E_CONMON_ENV (set by a test file before e2e_setup_file): extra conmon_env_vars entries,
 	# NAME=VALUE words, with $E2E_DIR in them expanded here
+	# VIGIL_SANDBOX=1 in the suite's environment: every monitor Podman starts confines itself.
 	local conmon_env="" e
+	[[ ${VIGIL_SANDBOX:-} == 1 ]] && conmon_env+=', "VIGIL_SANDBOX=1"'
 	for e in ${E2E_CONMON_ENV:-}; do
 		e=${e//@E2E_DIR@/$E2E_DIR}
 		conmon_env+=", \"$e\""

@@ -5,11 +5,13 @@
 #include <string.h>
 
 #include "ctl_fifo.h"
+#include "fuzz_sandbox.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	fuzz_sandbox_enter();
 	char *line = strndup((const char *)data, size); /* a line never holds a NUL */
 	CtlMsg m;
 	int rows, cols;

@@ -8,6 +8,7 @@
 
 #include <glib.h>
 
+#include "fuzz_sandbox.h"
 #include "journal_native.h"
 #include "log_journald.h"
 
@@ -15,6 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	fuzz_sandbox_enter();
 	char *labels[] = {"FOO=bar", "BAZ=", "NL=a\nb", NULL};
 	uint8_t flags = size > 0 ? data[0] : 0;
 	JournaldConfig cfg = {

@@ -10,6 +10,7 @@
 
 #include <glib.h>
 
+#include "fuzz_sandbox.h"
 #include "log_k8s.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -42,6 +43,7 @@ static const char *parse_record(const char *p, const char *end, GString *stream)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	fuzz_sandbox_enter();
 	g_autoptr(GString) out = g_string_new(NULL);
 	g_autoptr(GString) rebuilt = g_string_new(NULL);
 	g_autofree char *rec = g_malloc(K8S_RECORD_MAX);

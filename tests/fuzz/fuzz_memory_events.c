@@ -6,12 +6,14 @@
 
 #include <glib.h>
 
+#include "fuzz_sandbox.h"
 #include "oom.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	fuzz_sandbox_enter();
 	g_autofree char *text = g_strndup((const char *)data, size);
 	uint64_t oom, kill;
 	char *path = NULL;

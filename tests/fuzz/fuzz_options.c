@@ -8,12 +8,14 @@
 #include <glib.h>
 
 #include "diag.h"
+#include "fuzz_sandbox.h"
 #include "options.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	fuzz_sandbox_enter();
 	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(Options) opts = options_new();
 	g_autoptr(GError) error = NULL;

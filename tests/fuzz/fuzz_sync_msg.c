@@ -8,12 +8,14 @@
 #include <glib.h>
 #include <yajl/yajl_tree.h>
 
+#include "fuzz_sandbox.h"
 #include "sync_msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	fuzz_sandbox_enter();
 	size_t len;
 	int value = size > 0 ? (int)data[0] - 128 : 0;
 	g_autofree char *rec = sync_msg_build("data", value, (const char *)data, size, &len);
