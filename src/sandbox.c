@@ -175,10 +175,11 @@ static gboolean apply_landlock(const SandboxSpec *spec, GError **error)
 /*
  * The system calls of the steady state: the main loop and its event fds, reading the container's
  * output and writing logs, exit files and metrics, serving attach clients, the FIFOs, OOM files,
- * the notify relay, journald, memory management and the end of the process.  socket() and
- * socketpair() are allowed for AF_UNIX only, kill() for the spec's pids only and tgkill() and
- * tkill() (raise, abort) for this process only (below).  Everything else fails with EPERM: exec,
- * fork and clone, ptrace, mount, modules, bpf, namespaces, keyrings, io_uring, uid changes.
+ * the notify relay, journald, memory management and the end of the process.  socket() is
+ * allowed for AF_UNIX datagram sockets only, kill() for the spec's pids only, tgkill() and
+ * tkill() (raise, abort) for this process only (below); socketpair() not at all.  Everything
+ * else fails with EPERM: exec, fork and clone, ptrace, mount, modules, bpf, namespaces, keyrings,
+ * io_uring, uid changes.
  */
 static const char *const allowed_syscalls[] = {
 	/* files and fds */
@@ -253,7 +254,7 @@ static const char *const allowed_syscalls[] = {
 	"inotify_init1",
 	"inotify_add_watch",
 	"inotify_rm_watch",
-	/* unix sockets (socket and socketpair below) */
+	/* unix sockets (socket below) */
 	"connect",
 	"accept",
 	"accept4",
@@ -343,8 +344,17 @@ static gboolean seccomp_failed(int r, const char *what, GError **error)
 
 static gboolean apply_seccomp(const SandboxSpec *spec, GError **error)
 {
-	/* the domain argument of socket() and socketpair() */
-	const struct scmp_arg_cmp unix_only = {.arg = 0, .op = SCMP_CMP_EQ, .datum_a = AF_UNIX, .datum_b = 0};
+	/* socket(AF_UNIX, SOCK_DGRAM | flags, ...): journald's socket, made anew when journald
+	 * restarts.  Every stream and seqpacket socket the monitor uses exists before the sandbox (the
+	 * attach and console listeners; accept4 makes the rest), so a taken-over monitor cannot
+	 * connect to an engine's API socket (podman.sock, crio.sock), which Landlock would not stop. */
+	const struct scmp_arg_cmp unix_dgram[] = {
+		{.arg = 0, .op = SCMP_CMP_EQ, .datum_a = AF_UNIX, .datum_b = 0},
+		{.arg = 1,
+		 .op = SCMP_CMP_MASKED_EQ,
+		 .datum_a = 0xf /* the type, without flags */,
+		 .datum_b = SOCK_DGRAM},
+	};
 	__attribute__((cleanup(seccomp_releasep))) scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
 	int r;
 
@@ -359,10 +369,9 @@ static gboolean apply_seccomp(const SandboxSpec *spec, GError **error)
 		if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0)) < 0)
 			return seccomp_failed(r, allowed_syscalls[i], error);
 	}
-	if ((r = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, &unix_only)) < 0)
+	if ((r = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), G_N_ELEMENTS(unix_dgram), unix_dgram)) <
+	    0)
 		return seccomp_failed(r, "socket", error);
-	if ((r = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socketpair), 1, &unix_only)) < 0)
-		return seccomp_failed(r, "socketpair", error);
 	for (size_t i = 0; i < spec->n_kill_targets; i++)
 		if ((r = allow_if_arg0_int(ctx, SCMP_SYS(kill), spec->kill_targets[i])) < 0)
 			return seccomp_failed(r, "kill", error);
@@ -437,6 +446,10 @@ char *sandbox_probe(pid_t ptrace_target, bool try_exec)
 		close((int)r);
 	r = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	probe_result(out, "socket_unix", r);
+	if (r >= 0)
+		close((int)r);
+	r = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	probe_result(out, "socket_unix_stream", r);
 	if (r >= 0)
 		close((int)r);
 	/* PTRACE_SEIZE does not stop the tracee; the tracing ends with the monitor */

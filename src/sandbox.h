@@ -14,7 +14,8 @@
  *      (an older kernel, or the LSM off): one debug line, the other layers still apply;
  *   4. a seccomp allowlist (libseccomp) of the steady state's system calls; any other call fails
  *      with EPERM and never kills the monitor.  kill() is allowed for the given pids only: the
- *      CAP_KILL the monitor keeps reaches its own container and nothing else on the host.
+ *      CAP_KILL the monitor keeps reaches its own container and nothing else on the host.  New
+ *      sockets are unix datagram sockets only: no stream connection to an engine's API socket.
  *
  * Files already open keep working: Landlock checks at open time.  The exit command cannot run
  * from inside (no exec): exit_file.h's spawner starts it, set up before the sandbox.
@@ -54,7 +55,7 @@ gboolean sandbox_apply(const SandboxSpec *spec, GError **error);
  * Test builds only (-Dtest-hooks=true): try what a confined monitor must not be able to do and
  * describe the outcome, one "name=ok" or "name=ERRNO" line each, in a newly allocated string:
  * read and create files outside, exec /bin/true (only with try_exec: it replaces an unconfined
- * monitor), inet sockets, PTRACE_SEIZE of ptrace_target (when > 0), a bind mount, module loading,
+ * monitor), inet sockets, a unix stream socket, PTRACE_SEIZE of ptrace_target (when > 0), a bind mount, module loading,
  * fork, signal 0 to init.  Nothing it tries changes the host when it is denied.
  */
 char *sandbox_probe(pid_t ptrace_target, bool try_exec);

@@ -111,7 +111,7 @@ spawners_of()
 	[ "$output" = "[conmon:e]: VIGIL_SANDBOX must be 1 or 0, got 'yes'" ]
 }
 
-@test "sandbox: from inside, files outside its dirs, exec, inet sockets, ptrace, mount, modules, fork and signals to others fail" {
+@test "sandbox: from inside, files outside its dirs, exec, inet and unix stream sockets, ptrace, mount, modules, fork and signals to others fail" {
 	needs_hooks
 	make_bundle /bin/sh -c 'exec sleep 1000'
 	vigil_create --sandbox
@@ -128,6 +128,7 @@ exec=EPERM
 socket_inet=EPERM
 socket_inet6=EPERM
 socket_unix=ok
+socket_unix_stream=EPERM
 ptrace=EPERM
 mount=EPERM
 init_module=EPERM
@@ -156,6 +157,7 @@ kill_init=EPERM" ]
 	grep -qx "open_outside=ok" <<<"$output"
 	grep -qx "create_outside=ok" <<<"$output"
 	grep -qx "socket_inet=ok" <<<"$output"
+	grep -qx "socket_unix_stream=ok" <<<"$output"
 	grep -qx "mount=ok" <<<"$output"
 	grep -qx "fork=ok" <<<"$output"
 	grep -qx "kill_init=ok" <<<"$output"
