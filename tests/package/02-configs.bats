@@ -125,7 +125,7 @@ wait_gone() {
 	# a later drop-in replaces conmon_env_vars, as an administrator adding the sandbox would
 	printf '[engine]\nconmon_env_vars = ["PATH=%s", "VIGIL_SANDBOX=1"]\n' "$PATH" \
 		>/etc/containers/containers.conf.d/zz-sandbox.conf
-	local cid pid spawner p
+	local cid pid spawner p kids
 	cid=$(pm run -d --rm --name sandboxed "$IMAGE" sh -c 'echo confined; sleep 2; exit 3')
 	pid=$(pm inspect --format '{{.State.ConmonPid}}' "$cid")
 	rm /etc/containers/containers.conf.d/zz-sandbox.conf
@@ -134,7 +134,8 @@ wait_gone() {
 	grep -q '^Seccomp:[[:space:]]*2$' "/proc/$pid/status"
 	grep -q '^NoNewPrivs:[[:space:]]*1$' "/proc/$pid/status"
 	# the spawner: the monitor's child, the helper the package installed, unconfined
-	for p in $(cat "/proc/$pid/task/$pid/children"); do
+	read -ra kids <"/proc/$pid/task/$pid/children" || true # no newline at its end
+	for p in "${kids[@]}"; do
 		[[ $(readlink "/proc/$p/exe") == /usr/libexec/vigil/vigil-exit-spawner ]] && spawner=$p
 	done
 	[[ -n ${spawner:-} ]] || { echo "# no vigil-exit-spawner child of $pid" >&3; return 1; }
