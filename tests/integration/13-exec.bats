@@ -204,6 +204,7 @@ exec_timeout_case()
 }
 
 @test "exec legacy --sync -T 2 --sandbox: a confined monitor still kills the exec's process group" {
+	[[ -z ${VIGIL_VG_BINARY:-} ]] || skip "valgrind cannot run a confined process (seccomp, Landlock)"
 	# LeakSanitizer's check at exit needs ptrace and clone, which a confined monitor has not
 	[[ -z ${ASAN_OPTIONS:-} ]] || export ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0"
 	EXPECT_SECCOMP=2 exec_timeout_case --sandbox
