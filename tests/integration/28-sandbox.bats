@@ -31,6 +31,16 @@ confined()
 	[[ $(status_field "$1" Seccomp) == 2 ]]
 }
 
+# start_confined [VIGIL_OPTS...]: create and start the bundle's container under vigil --sandbox and
+# wait until the monitor is confined; sets the caller's pid to the monitor's
+start_confined()
+{
+	vigil_create --sandbox "$@"
+	container_start
+	pid=$(daemon_pid)
+	wait_for confined "$pid"
+}
+
 needs_hooks()
 {
 	[[ ${VIGIL_TEST_HOOKS:-0} == 1 ]] || skip "vigil built without -Dtest-hooks=true"
@@ -58,11 +68,8 @@ spawners_of()
 
 @test "sandbox: a confined monitor has seccomp, no_new_privs, only CAP_KILL and CAP_DAC_OVERRIDE" {
 	make_bundle /bin/sh -c 'echo started; exec sleep 1000'
-	vigil_create --sandbox
-	container_start
 	local pid
-	pid=$(daemon_pid)
-	wait_for confined "$pid"
+	start_confined
 	[ "$(status_field "$pid" NoNewPrivs)" = 1 ]
 	# CAP_DAC_OVERRIDE (1) and CAP_KILL (5)
 	[ "$(status_field "$pid" CapEff)" = 0000000000000022 ]
@@ -81,11 +88,8 @@ spawners_of()
 @test "sandbox: signals to the monitor still reach the container" {
 	# shellcheck disable=SC2016 # expanded by the container's shell
 	make_bundle /bin/sh -c 'trap "echo got TERM; exit 7" TERM; echo ready; while :; do sleep 0.1; done'
-	vigil_create --sandbox
-	container_start
 	local pid
-	pid=$(daemon_pid)
-	wait_for confined "$pid"
+	start_confined
 	wait_for_grep "ready" "$LOG"
 	kill -TERM "$pid"
 	wait_daemon
@@ -114,11 +118,8 @@ spawners_of()
 @test "sandbox: from inside, files outside its dirs, exec, inet and unix stream sockets, ptrace, mount, modules, fork and signals to others fail" {
 	needs_hooks
 	make_bundle /bin/sh -c 'exec sleep 1000'
-	vigil_create --sandbox
-	container_start
 	local pid
-	pid=$(daemon_pid)
-	wait_for confined "$pid"
+	start_confined
 	run probe 3
 	echo "$output"
 	[ "$status" = 0 ]
@@ -177,11 +178,8 @@ exit 3
 EOF
 	chmod 755 "$EXITCMD"
 	make_bundle /bin/sh -c 'exec sleep 1000'
-	vigil_create --sandbox --exit-command "$EXITCMD" --exit-command-arg 'a b' --exit-command-arg ''
-	container_start
 	local pid spawner
-	pid=$(daemon_pid)
-	wait_for confined "$pid"
+	start_confined --exit-command "$EXITCMD" --exit-command-arg 'a b' --exit-command-arg ''
 	# the spawner waits, unconfined, as the monitor's child
 	spawner=$(spawners_of "$pid")
 	[ -n "$spawner" ]
@@ -209,11 +207,8 @@ EOF
 	cp "$VIGIL_BINARY" "$T/bin/vigil"
 	make_bundle /bin/sh -c 'exec sleep 1000'
 	VIGIL_BINARY=$T/bin/vigil # this test's monitor: nothing beside it
-	vigil_create --sandbox --exit-command "$EXITCMD" --exit-command-arg x
-	container_start
 	local pid spawner
-	pid=$(daemon_pid)
-	wait_for confined "$pid"
+	start_confined --exit-command "$EXITCMD" --exit-command-arg x
 	spawner=$(spawners_of "$pid")
 	[ -n "$spawner" ]
 	[ "$(readlink "/proc/$spawner/exe")" = "$T/bin/vigil" ]
@@ -238,11 +233,8 @@ EOF
 @test "sandbox: a monitor killed with SIGKILL takes its spawner along and the exit command never runs" {
 	make_exit_command "$EXITCMD"
 	make_bundle /bin/sh -c 'exec sleep 1000'
-	vigil_create --sandbox --exit-command "$EXITCMD"
-	container_start
 	local pid spawner
-	pid=$(daemon_pid)
-	wait_for confined "$pid"
+	start_confined --exit-command "$EXITCMD"
 	spawner=$(spawners_of "$pid")
 	[ -n "$spawner" ]
 	kill -KILL "$pid"
@@ -253,11 +245,8 @@ EOF
 
 @test "sandbox: no exit command, no spawner" {
 	make_bundle /bin/sh -c 'exec sleep 1000'
-	vigil_create --sandbox
-	container_start
 	local pid
-	pid=$(daemon_pid)
-	wait_for confined "$pid"
+	start_confined
 	[ -z "$(spawners_of "$pid")" ]
 	container_kill KILL
 	wait_daemon
