@@ -55,9 +55,11 @@ int exit_command_run(const ExitCommand *cmd);
 
 /*
  * The exit command of a confined monitor (--sandbox), which can no longer exec.  Before the sandbox
- * applies, exit_spawner_start() starts this binary again (/proc/self/exe, so a binary replaced on
- * disk since does not matter) as a small unconfined process: argv[0] EXIT_SPAWNER_ARGV0, the
- * command in its argv, a socket to the monitor as fd 3 and no other fd beyond stdio.  It waits.
+ * applies, exit_spawner_start() starts a small unconfined process: the helper vigil-exit-spawner
+ * (exit_spawner.c) beside this binary or in libexecdir/vigil, else this binary again
+ * (/proc/self/exe, in the role exit_spawner_main() plays).  Either gets argv[0]
+ * EXIT_SPAWNER_ARGV0, the command in its argv, a socket to the monitor as fd 3 and no other fd
+ * beyond stdio.  It waits.
  * exit_spawner_run() tells it to go: it becomes the exit command (the same reset, delay and
  * oom_score_adj as exit_command_run's child), with every capability, no seccomp filter, no
  * Landlock domain and no_new_privs clear, and the monitor waits for it as for exit_command_run.

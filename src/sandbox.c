@@ -414,15 +414,20 @@ static void probe_result(GString *out, const char *name, long r)
 		g_string_append_printf(out, "%s=%s\n", name, strerrorname_np(errno) ? strerrorname_np(errno) : "?");
 }
 
+/* The outcome of a call that returns an fd, which is closed again if it opened. */
+static void probe_fd(GString *out, const char *name, int fd)
+{
+	probe_result(out, name, fd);
+	if (fd >= 0)
+		close(fd);
+}
+
 char *sandbox_probe(pid_t ptrace_target, bool try_exec)
 {
 	GString *out = g_string_new(NULL);
 	long r;
 
-	r = open("/etc/hostname", O_RDONLY | O_CLOEXEC);
-	probe_result(out, "open_outside", r);
-	if (r >= 0)
-		close((int)r);
+	probe_fd(out, "open_outside", open("/etc/hostname", O_RDONLY | O_CLOEXEC));
 	g_autofree char *path = g_strdup_printf("/var/tmp/vigil-probe.%d", getpid());
 	r = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	probe_result(out, "create_outside", r);
@@ -436,22 +441,10 @@ char *sandbox_probe(pid_t ptrace_target, bool try_exec)
 		r = execve("/bin/true", argv, (char *const[]){NULL});
 		probe_result(out, "exec", r);
 	}
-	r = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	probe_result(out, "socket_inet", r);
-	if (r >= 0)
-		close((int)r);
-	r = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	probe_result(out, "socket_inet6", r);
-	if (r >= 0)
-		close((int)r);
-	r = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	probe_result(out, "socket_unix", r);
-	if (r >= 0)
-		close((int)r);
-	r = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	probe_result(out, "socket_unix_stream", r);
-	if (r >= 0)
-		close((int)r);
+	probe_fd(out, "socket_inet", socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+	probe_fd(out, "socket_inet6", socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+	probe_fd(out, "socket_unix", socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+	probe_fd(out, "socket_unix_stream", socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
 	/* PTRACE_SEIZE does not stop the tracee; the tracing ends with the monitor */
 	if (ptrace_target > 0) {
 		r = ptrace(PTRACE_SEIZE, ptrace_target, NULL, NULL);
