@@ -449,14 +449,6 @@ void attach_server_free(AttachServer *srv)
 	g_free(srv);
 }
 
-void attach_server_disown(AttachServer *srv)
-{
-	if (srv == NULL)
-		return;
-	g_clear_pointer(&srv->socket_path, g_free);
-	g_clear_pointer(&srv->symlink_path, g_free);
-}
-
 void attach_server_broadcast(AttachServer *srv, LogStream stream, const char *data, size_t len)
 {
 	char id = stream == LOG_STREAM_STDOUT ? 2 : 3;

@@ -44,9 +44,6 @@ typedef struct AttachConfig {
 AttachServer *attach_server_new(const AttachConfig *cfg, const AttachCallbacks *cb, void *user_data, GError **error);
 /* Close clients and the listener, unlink the socket and the symlink.  Accepts NULL. */
 void attach_server_free(AttachServer *srv);
-/* Forget the socket and symlink paths, so that freeing removes nothing: another process (the
- * daemon, after the fork) owns them. */
-void attach_server_disown(AttachServer *srv);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(AttachServer, attach_server_free)
 
 /* Queue one chunk of container output for every client. */

@@ -76,12 +76,6 @@ void console_free(Console *c)
 	g_free(c);
 }
 
-void console_disown(Console *c)
-{
-	if (c != NULL)
-		c->unlinked = true;
-}
-
 const char *console_path(const Console *c)
 {
 	return c->path;

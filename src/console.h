@@ -15,8 +15,6 @@ typedef struct Console Console;
 /* Create the listening socket.  NULL + error naming the path on failure. */
 Console *console_new(GError **error);
 void console_free(Console *c);
-/* Freeing c then leaves the socket file alone (the daemon owns it after the fork). */
-void console_disown(Console *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Console, console_free)
 
 /* Path to pass as --console-socket (borrowed). */

@@ -14,6 +14,7 @@
 #include <glib.h>
 
 #include "config.h"
+#include "detach.h"
 #include "diag.h"
 #include "exit_file.h"
 #include "fd_util.h"
@@ -107,20 +108,15 @@ int main(int argc, char **argv)
 	if (!monitor_prepare(mon, &error))
 		return print_error(error);
 	if (!opts->sync) {
+		/* The engine's process waits in detach_begin() for the pidfile, then exits (detach.h). */
+		Detach det;
 		fflush(NULL);
-		pid_t pid = fork();
-		if (pid < 0) {
-			diag_error_errno(errno, "Failed to fork the monitor");
+		int r = detach_begin(&det);
+		if (r < 0) {
+			diag_error_errno(r, "Failed to fork the monitor");
 			return 1;
 		}
-		/*
-		 * The intermediate parent (§3.1 step 7): the sockets and FIFOs it created now belong to
-		 * the daemon, so it frees its memory without removing them.
-		 */
-		if (pid > 0) {
-			monitor_disown(mon);
-			return write_conmon_pidfile(opts->conmon_pidfile, pid);
-		}
+		detach_end(&det, write_conmon_pidfile(opts->conmon_pidfile, getpid()));
 	}
 	int status = monitor_run(mon, &error);
 	if (error != NULL) {

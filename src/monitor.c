@@ -185,12 +185,6 @@ void monitor_free(Monitor *mon)
 	g_free(mon);
 }
 
-void monitor_disown(Monitor *mon)
-{
-	attach_server_disown(mon->attach);
-	console_disown(mon->console);
-}
-
 /* Close one of the engine's fds early and forget it, so that the final sweep of inherited fds cannot
  * close an fd of ours that reused its number. */
 static void close_inherited(Monitor *mon, int *fd)
@@ -714,7 +708,7 @@ static gboolean monitor_setup_attach(Monitor *mon, GError **error)
  * pipes, the notify relay, the attach socket, the FIFOs and the console socket.  A failure here
  * reaches the engine as a message on stderr and a non-zero exit of the process it started, not as
  * a bare EOF on the sync pipe; and the files exist when the engine's wait() returns.  The daemon
- * inherits the sockets and FIFOs; the intermediate parent disowns them (monitor_disown) before it frees.
+ * inherits the sockets and FIFOs; the engine's process exits without freeing anything (detach.h).
  */
 static gboolean monitor_setup_endpoints(Monitor *mon, GError **error)
 {

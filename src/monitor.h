@@ -24,9 +24,6 @@ typedef struct Monitor Monitor;
 /* opts is borrowed and must outlive the monitor.  inherited_fds: fds open at process start (owned). */
 Monitor *monitor_new(const Options *opts, GArray *inherited_fds);
 void monitor_free(Monitor *mon);
-/* In the intermediate parent after the fork: the files made before it belong to the daemon, so
- * freeing mon must not remove them. */
-void monitor_disown(Monitor *mon);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Monitor, monitor_free)
 
 /* Everything before the daemonizing fork.  FALSE + error (printed by main as a fatal message). */
