@@ -75,15 +75,6 @@ __asm__(".text\n"
 int detach_clone(int report_r, int report_w);
 #endif
 
-/* valgrind implements clone() only as fork, vfork or a thread, and aborts on anything else; it
- * always preloads its vgpreload_*.so into the program it runs. */
-static int under_valgrind(void)
-{
-	const char *p = getenv("LD_PRELOAD");
-
-	return p != NULL && strstr(p, "vgpreload") != NULL;
-}
-
 /* The engine's process after a fork(): the same wait as detach_clone's, in C. */
 static void wait_report(int report_r, int report_w)
 {
@@ -98,6 +89,15 @@ static void wait_report(int report_r, int report_w)
 }
 
 #ifdef DETACH_SHARED_VM
+/* valgrind implements clone() only as fork, vfork or a thread, and aborts on anything else; it
+ * always preloads its vgpreload_*.so into the program it runs. */
+static int under_valgrind(void)
+{
+	const char *p = getenv("LD_PRELOAD");
+
+	return p != NULL && strstr(p, "vgpreload") != NULL;
+}
+
 /* A user shadow stack (x86 CET) would be a new, empty one in the new process, whose first return
  * into the frames made before the split would then fault. */
 static int shadow_stack_on(void)
