@@ -17,13 +17,15 @@ setup_file() {
 	e2e_setup_file
 	mkdir -p "$E2E_DIR/metrics"
 }
-teardown_file() {
+teardown_file() { e2e_teardown_file; }
+# The node_exporter a test started: the test's variables reach teardown, not teardown_file.
+teardown() {
 	if [[ -n ${NE_PID:-} ]]; then
 		kill "$NE_PID" 2>/dev/null || true
+		wait "$NE_PID" 2>/dev/null || true
 	fi
-	e2e_teardown_file
+	e2e_teardown
 }
-teardown() { e2e_teardown; }
 
 # stdout_bytes_are FILE N: the metrics file has N bytes of stdout
 stdout_bytes_are() {
@@ -45,7 +47,6 @@ stdout_bytes_are() {
 	"$ne" --web.listen-address="127.0.0.1:$port" --collector.disable-defaults --collector.textfile \
 		--collector.textfile.directory="$E2E_DIR/metrics" >"$E2E_DIR/ne.log" 2>&1 3>&- &
 	NE_PID=$!
-	export NE_PID
 	wait_until 10 curl -sf -o "$E2E_DIR/scrape" "http://127.0.0.1:$port/metrics"
 	"$PY" - "$E2E_DIR/scrape" "$cid" "$name" <<'PY'
 import sys
