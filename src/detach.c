@@ -9,6 +9,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fd_util.h"
+
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer) || __has_feature(thread_sanitizer)
 #define DETACH_SANITIZED 1
@@ -79,13 +81,9 @@ int detach_clone(int report_r, int report_w);
 static void wait_report(int report_r, int report_w)
 {
 	char b = 0;
-	ssize_t n;
 
 	(void)close(report_w);
-	do
-		n = read(report_r, &b, 1);
-	while (n < 0 && errno == EINTR);
-	_exit(n == 1 ? b - '0' : 1);
+	_exit(read_full(report_r, &b, 1) == 1 ? b - '0' : 1);
 }
 
 #ifdef DETACH_SHARED_VM
@@ -157,8 +155,6 @@ void detach_end(Detach *d, int status)
 
 	if (d->report_fd < 0)
 		return;
-	while (write(d->report_fd, &b, 1) < 0 && errno == EINTR)
-		;
-	(void)close(d->report_fd);
-	d->report_fd = -1;
+	(void)write_all(d->report_fd, &b, 1);
+	closep(&d->report_fd);
 }

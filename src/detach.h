@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * detach: the split into the engine's short-lived process and the long-lived monitor (§3.1 step 7).
- * Depends on nothing else in the tree.
+ * Depends on fd_util only.
  *
  * The engine waits for the process it started to exit, then reads the monitor's pid from the -P
  * pidfile.  detach_begin() creates the long-lived monitor; the engine's process then only waits

@@ -7,7 +7,7 @@
  *   monitor_prepare()  before daemonizing (§3.1 steps 2-6): log file, oom_score_adj, start pipe;
  *                      and steps 9, 10, 14 early: engine pipes, notify relay, attach socket, FIFOs,
  *                      console socket (a failure is then an error exit of the engine's child)
- *   [fork in main.c unless --sync]
+ *   [detach_begin() in main.c unless --sync: detach.h]
  *   monitor_run()      in the daemon: runtime, sync pipe, main loop, exit files (§3.1 11-18, §9.1)
  *   monitor_finish()   the exit command (§9.4); returns the process exit status
  */
